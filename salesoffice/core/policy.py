@@ -115,7 +115,7 @@ def _to_json(value: Any) -> Any:
 FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(Policy))
 
 # name -> (kind, constraint). Kinds: choice, int, optional_int, bool, decimal, time, days_list, cadence.
-_SCHEMA: dict[str, tuple[str, Any]] = {
+SCHEMA: dict[str, tuple[str, Any]] = {
     "daily_cutoff": ("time", None),
     "call_ownership": ("choice", CALL_OWNERSHIP),
     "call_protection_days": ("int", (1, 3650)),
@@ -164,7 +164,7 @@ _SCHEMA: dict[str, tuple[str, Any]] = {
     "area_threshold_ratio": ("decimal", (Decimal(0), Decimal(1))),
     "move_in_notice_days": ("int", (14, 365)),
 }
-assert set(_SCHEMA) == FIELD_NAMES
+assert set(SCHEMA) == FIELD_NAMES
 
 
 def policy_from_json(data: Mapping[str, Any], *, base: Policy | None = None) -> Policy:
@@ -177,10 +177,10 @@ def policy_from_json(data: Mapping[str, Any], *, base: Policy | None = None) -> 
     errors: dict[str, tuple[str, str]] = {}
     values: dict[str, Any] = {}
     for name, raw in data.items():
-        if name not in _SCHEMA:
+        if name not in SCHEMA:
             errors[str(name)] = ("unknown_field", "unknown policy field")
             continue
-        kind, constraint = _SCHEMA[name]
+        kind, constraint = SCHEMA[name]
         try:
             values[name] = _parse(kind, constraint, raw)
         except ValueError as error:
@@ -196,7 +196,11 @@ def policy_from_json(data: Mapping[str, Any], *, base: Policy | None = None) -> 
 
 def _cross_check(policy: Policy) -> dict[str, tuple[str, str]]:
     errors: dict[str, tuple[str, str]] = {}
-    if not policy.discount_limit_salesperson <= policy.discount_limit_supervisor <= policy.discount_limit_manager:
+    if (
+        not policy.discount_limit_salesperson
+        <= policy.discount_limit_supervisor
+        <= policy.discount_limit_manager
+    ):
         errors["discount_limit_supervisor"] = (
             "invalid",
             "discount limits must not decrease from salesperson to supervisor to manager",
@@ -204,7 +208,7 @@ def _cross_check(policy: Policy) -> dict[str, tuple[str, str]]:
     return errors
 
 
-def _parse(kind: str, constraint: Any, raw: Any) -> Any:  # noqa: PLR0911 - one branch per kind
+def _parse(kind: str, constraint: Any, raw: Any) -> Any:
     if kind == "choice":
         if raw not in constraint:
             raise ValueError("must be one of " + ", ".join(constraint))

@@ -1,0 +1,66 @@
+"""Writing the audit trail (SEC-03). Every service that changes state calls ``audit_record``
+inside its transaction, so the event commits or rolls back with the change it describes."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from salesoffice.core.models import AuditEvent, Site
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+client_ip_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def jsonable(value: Any) -> Any:
+    """Dates, decimals and model instances as JSON-friendly values for before/after snapshots."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    site: Site | int | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one audit event; the request id and client address come from the current request."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        site_id=site.pk if isinstance(site, Site) else site,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=jsonable(before),
+        after=jsonable(after),
+        reason=reason,
+        request_id=request_id_var.get(),
+        ip_address=client_ip_var.get(),
+    )

@@ -1,0 +1,73 @@
+"""Request-wide concerns: a request id for the audit trail, ``no-store`` on personal data,
+and a clean 503 when the database is briefly unavailable (quality.md R5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from salesoffice.core.audit import client_ip_var, new_request_id, request_id_var
+from salesoffice.core.exceptions import error_body
+
+RETRY_AFTER_SECONDS = 5
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request.headers.get("X-Request-Id", "")[:40] or new_request_id()
+        request_token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR"))
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(request_token)
+            client_ip_var.reset(ip_token)
+        response["X-Request-Id"] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    """SEC-04: nothing a logged-in user or an API client receives is kept by a cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_personal = request.path.startswith("/api/") or (
+            getattr(request, "user", None) and request.user.is_authenticated
+        )
+        if is_personal and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a lost database connection into a 503 with a retry hint instead of a 500 trace."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        message = _("The service is briefly unavailable. Please try again in a few seconds.")
+        response: Any
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body("unavailable", message), status=503)
+        else:
+            response = TemplateResponse(request, "503.html", {"message": message}, status=503)
+            response.render()
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

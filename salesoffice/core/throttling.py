@@ -1,0 +1,16 @@
+from typing import Any
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from salesoffice.core.models import ApiToken
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Throttle per API token (SEC-04); session users fall through to the user throttle."""
+
+    scope = "token"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not isinstance(request.auth, ApiToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}

@@ -1,0 +1,103 @@
+"""Deployment settings, health check, database outage handling (R5), the OpenAPI schema."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECURE_COOKIES", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="a-long-random-production-secret-key-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="sales.example.com",
+        SECURE_SSL_REDIRECT="1",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_refuse_to_start_without_a_secret_key_in_production():
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY"}}
+    env["DEBUG"] = "0"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_checks_database_and_redis(client, settings):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["status"] == "ok"
+    if settings.REDIS_URL:
+        assert body["redis"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_dead_redis(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_r5_lost_database_gives_503_with_retry_hint(api, manager, monkeypatch):
+    from salesoffice.core import apis
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(apis.access, "roles_by_site", broken)
+    response = api(manager).get("/api/v1/me/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_and_documented(client, manager):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+    assert client.get("/api/docs/").status_code == 401  # logged-in staff only
+    client.force_login(manager)
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_security_headers(client, manager):
+    client.force_login(manager)
+    response = client.get("/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_chinese_by_default_english_available(client, manager):
+    client.force_login(manager)
+    assert "工作台" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Dashboard" in client.get("/").content.decode()
