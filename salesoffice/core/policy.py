@@ -247,7 +247,7 @@ def _bounded_int(raw: Any, bounds: tuple[int, int]) -> int:
     low, high = bounds
     if not low <= raw <= high:
         raise ValueError(f"must be between {low} and {high}")
-    return raw
+    return int(raw)
 
 
 def _bounded_decimal(raw: Any, bounds: tuple[Decimal, Decimal]) -> Decimal:
