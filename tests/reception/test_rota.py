@@ -238,7 +238,7 @@ def test_rota_02_designated_counts_if_up_next_when_named_is_up_next():
 
 
 def test_rota_02_designated_counts_if_up_next_leaves_queue_when_named_is_not_up_next():
-    """"指定售楼员在排班上的接待顺序不变;如正轮到该售楼员接待,则计为轮过"."""
+    """ "指定售楼员在排班上的接待顺序不变;如正轮到该售楼员接待,则计为轮过"."""
     policy = Policy(designated_turn="counts_if_up_next")
     state = rota("A", "B", "C", policy=policy)
 
@@ -389,7 +389,9 @@ def test_rota_02_referred_assignee_busy_or_none_goes_to_head():
     state, _ = run(state, status("C", "on_break"))
 
     state, outcomes = run(
-        state, WalkIn(type=WalkInType.REFERRED, assigned_to="C", stays=False), WalkIn(type=WalkInType.REFERRED)
+        state,
+        WalkIn(type=WalkInType.REFERRED, assigned_to="C", stays=False),
+        WalkIn(type=WalkInType.REFERRED),
     )
 
     assert [(o.receiver, o.counted) for o in outcomes] == [("A", True), ("B", True)]
@@ -586,7 +588,9 @@ def test_rota_03_make_up_each_gives_one_token_per_missed_turn():
     state, _ = run(state, *[new(stays=False) for _ in range(6)], policy=policy)
     assert state.token_count("A") == 3
 
-    state, outcomes = run(state, status("A", "available"), *[new(stays=False) for _ in range(4)], policy=policy)
+    state, outcomes = run(
+        state, status("A", "available"), *[new(stays=False) for _ in range(4)], policy=policy
+    )
 
     assert [o.receiver for o in outcomes[1:]] == ["A", "A", "A", "B"]
     assert state.tokens == ()
@@ -622,9 +626,7 @@ def test_rota_03_back_of_unreceived_stays_behind_those_not_yet_received():
     assert state.member("A").pending_since_turn is None
 
 
-@pytest.mark.parametrize(
-    ("option", "tokens"), [("once", 1), ("each", 2), ("back_of_unreceived", 0)]
-)
+@pytest.mark.parametrize(("option", "tokens"), [("once", 1), ("each", 2), ("back_of_unreceived", 0)])
 def test_rota_03_on_assignment_options(option, tokens):
     """ROTA-03 on_assignment: "因公事轮空的…可优先补接新客户一次"."""
     policy = Policy(makeup_on_assignment=option)
@@ -738,7 +740,9 @@ def test_s_rota_8_receiving_salesperson_cannot_be_assigned_and_only_manager_tran
             apply(state, Transfer(source="A", target="B", by=actor, reason=reason), Policy())
         assert refused.value.code == code
 
-    after, (outcome,) = run(state, Transfer(source="A", target="B", by=MANAGER, reason="A called away", at=at(10, 20)))
+    after, (outcome,) = run(
+        state, Transfer(source="A", target="B", by=MANAGER, reason="A called away", at=at(10, 20))
+    )
 
     assert outcome.rules == ("ROTA-05",)
     assert after.member("A").status is Status.AVAILABLE
@@ -767,7 +771,8 @@ def test_rota_01_rota_05_manager_assigns_a_walk_in_with_a_reason():
 
 
 @pytest.mark.parametrize(
-    ("by", "reason", "code"), [(None, "x", "not_allowed"), (Actor(name="B"), "x", "not_allowed"), (MANAGER, "", "reason_required")]
+    ("by", "reason", "code"),
+    [(None, "x", "not_allowed"), (Actor(name="B"), "x", "not_allowed"), (MANAGER, "", "reason_required")],
 )
 def test_rota_05_assignment_needs_a_manager_and_a_reason(by, reason, code):
     with pytest.raises(RotaError) as error:
