@@ -221,7 +221,7 @@ def _fact(item: object, path: str, errors: dict[str, str]) -> Fact | None:
 def _site(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
         raise ValueError("must be a site id")
-    return raw
+    return int(raw)
 
 
 def _label(raw: Any) -> str:
@@ -294,7 +294,7 @@ def _phones(raw: Any) -> tuple[str, ...]:
 def _count(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise ValueError("must be a whole number, 0 or more")
-    return raw
+    return int(raw)
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
@@ -369,6 +369,7 @@ _REFERRAL: _Schema = {
     "named": (_optional_label, _OPTIONAL, None),
     "announced_at": (_optional_moment, _OPTIONAL, None),
     "accompanied": (_boolean, _OPTIONAL, False),
+    "introduced_at": (_optional_moment, _OPTIONAL, None),
 }
 _RELATIONSHIP_CUSTOMER: _Schema = {
     "id": (_label, _REQUIRED, None),

@@ -17,7 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from customers.ownership.channels import channel_of_record
-from customers.ownership.days import SITE_TZ, days_after, local_day, ranking_time, require_aware
+from customers.ownership.days import SITE_TZ, days_after, local_day, require_aware
 from customers.ownership.facts import (
     ChannelReport,
     Decision,
@@ -31,15 +31,14 @@ from customers.ownership.facts import (
 )
 from customers.ownership.household import HOUSEHOLD_RELATIONS, Member, settle_collisions
 from customers.ownership.shares import ACTIVITY_FUND, Shares, frozen_shares, split, whole
+from customers.ownership.state import Claim, Reception, State, fresh_state
+from customers.ownership.timeline import Event, event_for, ordered
 from customers.ownership.verdict import Lapse, Verdict
 from salesoffice.core.policy import Policy
 
 # D-AMB-39: a no-contact exemption runs until the date the customer gave, at most three months.
 NO_CONTACT_EXEMPTION_MAX_DAYS = 90
 
-_TimelineFact = Registration | FollowUp | Deposit | Decision | RelationshipCustomer | Referral
-# Records at the same instant: prior claims first, the manager's decision last.
-_KIND_ORDER = {RelationshipCustomer: 0, Referral: 1, Registration: 2, FollowUp: 3, Deposit: 4, Decision: 5}
 _FAIR_SOURCES = ("exhibition", "event")
 _DECISION_RULES = {
     "dispute": "DISP-02",
@@ -71,83 +70,17 @@ def decide(
     return _Evaluator(facts, policy, tz).verdicts(at)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Event:
-    rank: dt.datetime
-    known: dt.datetime
-    fact: _TimelineFact
-
-
-@dataclasses.dataclass(frozen=True)
-class _Reception:
-    """A reception of the owner's customer by someone else that left the owner in place.
-
-    ``mode`` says what a deposit this receiver takes means: designated (OWN-02), standin or concealed
-    (OWN-10), helper (the customer named the owner, OWN-05), unrecognised (OWN-05 by time),
-    event_unreacted or event_identified (OWN-12).
-    """
-
-    salesperson: str
-    day: dt.date
-    mode: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Claim:
-    owner: str
-    rule: str
-    basis: str
-    fact: str
-    referral_split: tuple[str, str] | None = None
-
-
-@dataclasses.dataclass
-class _State:
-    """One customer's ownership while the records are walked (internal; ``Verdict`` is the public form)."""
-
-    owner: str | None = None
-    since: dt.date | None = None
-    since_at: dt.datetime | None = None
-    # registration, referral, relationship, household, deposit, decision, exhibition
-    basis: str = ""
-    channel_basis: str = "visit"
-    protected_until: dt.date | None = None
-    until_rule: str = "OWN-04"
-    last_renewal: str | None = None
-    closed: bool = False
-    performance: Shares = dataclasses.field(default_factory=dict)
-    commission: Shares = dataclasses.field(default_factory=dict)
-    settled: bool = False
-    factor: Decimal = Decimal(1)
-    rules: list[str] = dataclasses.field(default_factory=list)
-    facts: list[str] = dataclasses.field(default_factory=list)
-    lapse: Lapse | None = None
-    awaiting: str | None = None
-    pool_rule: str | None = None
-    receptions: list[_Reception] = dataclasses.field(default_factory=list)
-    contacted_by: set[str] = dataclasses.field(default_factory=set)
-    on_roll: bool = False
-    referral_split: tuple[str, str] | None = None
-    invitation_day: dt.date | None = None
-
-    def note(self, rule: str, fact: str | None = None) -> None:
-        if rule not in self.rules:
-            self.rules.append(rule)
-        if fact is not None and fact not in self.facts:
-            self.facts.append(fact)
-
-
 class _Evaluator:
     def __init__(self, facts: tuple[Fact, ...], policy: Policy, tz: ZoneInfo) -> None:
         self.policy = policy
         self.tz = tz
         self.customers: set[str] = set()
-        self.events: dict[str, list[_Event]] = defaultdict(list)
+        self.events: dict[str, list[Event]] = defaultdict(list)
         self.registrations: dict[str, list[Registration]] = defaultdict(list)
         self.referrals: dict[str, list[Referral]] = defaultdict(list)
         self.relations: list[Relation] = []
         self.reports: list[ChannelReport] = []
-        self.memo: dict[tuple[str, dt.datetime, bool], _State] = {}
+        self.memo: dict[tuple[str, dt.datetime, bool], State] = {}
         for fact in facts:
             self._index(fact)
 
@@ -161,25 +94,12 @@ class _Evaluator:
             self.customers.update((fact.referrer, fact.referred))
             self.referrals[fact.referred].append(fact)
             if fact.announced_at is not None:
-                self.events[fact.referred].append(_Event(fact.announced_at, fact.announced_at, fact))
+                self.events[fact.referred].append(Event(fact.announced_at, fact.announced_at, fact))
         else:
             self.customers.add(fact.customer)
-            self.events[fact.customer].append(self._event(fact))
+            self.events[fact.customer].append(event_for(fact, self.policy, self.tz))
             if isinstance(fact, Registration):
                 self.registrations[fact.customer].append(fact)
-
-    def _event(self, fact: Registration | FollowUp | Deposit | Decision | RelationshipCustomer) -> _Event:
-        cutoff = self.policy.daily_cutoff
-        if isinstance(fact, Registration):
-            return _Event(
-                ranking_time(fact.contact_at, fact.recorded_at, cutoff, self.tz), fact.recorded_at, fact
-            )
-        if isinstance(fact, FollowUp):
-            recorded = fact.recorded_at or fact.at
-            return _Event(ranking_time(fact.at, recorded, cutoff, self.tz), recorded, fact)
-        if isinstance(fact, RelationshipCustomer):
-            return _Event(fact.recorded_at, fact.recorded_at, fact)
-        return _Event(fact.at, fact.at, fact)
 
     def verdicts(self, at: dt.datetime) -> dict[str, Verdict]:
         states = {customer: self.state(customer, at, inclusive=True) for customer in sorted(self.customers)}
@@ -207,7 +127,7 @@ class _Evaluator:
             verdicts[customer] = self._verdict(customer, state, at)
         return verdicts
 
-    def _verdict(self, customer: str, state: _State, at: dt.datetime) -> Verdict:
+    def _verdict(self, customer: str, state: State, at: dt.datetime) -> Verdict:
         registrations = [
             registration for registration in self.registrations[customer] if registration.recorded_at <= at
         ]
@@ -227,71 +147,50 @@ class _Evaluator:
             awaiting_decision=state.awaiting,
         )
 
-    def state(self, customer: str, limit: dt.datetime, *, inclusive: bool) -> _State:
+    def state(self, customer: str, limit: dt.datetime, *, inclusive: bool) -> State:
         """The customer's ownership from the records made by ``limit``; ``inclusive`` False keeps only
         those ranked strictly before it (how another customer stood when this one's record was made).
         """
         key = (customer, limit, inclusive)
         if key not in self.memo:
             # A cycle of references (A refers B refers A at one instant) resolves to "no owner yet".
-            self.memo[key] = _State()
+            self.memo[key] = State()
             events = [
                 event
                 for event in self.events[customer]
                 if event.known <= limit and (event.rank <= limit if inclusive else event.rank < limit)
             ]
             run = _CustomerRun(customer, self)
-            for event in _ordered(events, self.tz):
+            for event in ordered(events, self.tz):
                 run.apply(event)
             run.expire(local_day(limit, self.tz))
             self.memo[key] = run.state
         return self.memo[key]
 
 
-def _ordered(events: list[_Event], tz: ZoneInfo) -> list[_Event]:
-    """REG-03 order, with OWN-01's "same day: the call registration comes first".
-
-    A complete call registration moves ahead of the complete visit registrations of its local day,
-    but never ahead of a deposit or a decision made before it.
-    """
-    chronological = sorted(
-        events, key=lambda event: (event.rank, _KIND_ORDER[type(event.fact)], event.fact.id)
-    )
-    keys: dict[str, tuple[dt.datetime, int, dt.datetime, int, str]] = {}
-    for index, event in enumerate(chronological):
-        anchor, position = event.rank, 1
-        if _complete_registration(event.fact, "call"):
-            day = local_day(event.rank, tz)
-            for prior in reversed(chronological[:index]):
-                if local_day(prior.rank, tz) != day or isinstance(prior.fact, Deposit | Decision):
-                    break
-                if _complete_registration(prior.fact, "visit"):
-                    anchor, position = prior.rank, 0
-        keys[event.fact.id] = (anchor, position, event.rank, _KIND_ORDER[type(event.fact)], event.fact.id)
-    return sorted(chronological, key=lambda event: keys[event.fact.id])
+def _introduced_by(referral: Referral, rank: dt.datetime) -> bool:
+    """A referral counts from its introduction (or announcement) on; undated, from the first registration."""
+    start = referral.announced_at or referral.introduced_at
+    return start is None or start <= rank
 
 
-def _complete_registration(fact: _TimelineFact, channel: str) -> bool:
-    return isinstance(fact, Registration) and fact.complete and fact.channel == channel
-
-
-def _apply_settlement(state: _State, owner: str, performance: Shares, commission: Shares) -> None:
+def _apply_settlement(state: State, owner: str, performance: Shares, commission: Shares) -> None:
     state.owner = owner
     state.performance = performance
     state.commission = commission
 
 
 class _CustomerRun:
-    """Applies one customer's records in order to a ``_State``."""
+    """Applies one customer's records in order to a ``State``."""
 
     def __init__(self, customer: str, evaluator: _Evaluator) -> None:
         self.customer = customer
         self.evaluator = evaluator
         self.policy = evaluator.policy
         self.tz = evaluator.tz
-        self.state = _State()
+        self.state = State()
 
-    def apply(self, event: _Event) -> None:
+    def apply(self, event: Event) -> None:
         day = local_day(event.rank, self.tz)
         self.expire(day)
         fact = event.fact
@@ -321,7 +220,7 @@ class _CustomerRun:
         ):
             return
         lapse = Lapse(state.owner, state.protected_until, state.until_rule, state.last_renewal)
-        self.state = _State(lapse=lapse, pool_rule="OWN-04", contacted_by=state.contacted_by)
+        self.state = fresh_state(state, lapse=lapse, pool_rule="OWN-04")
         self.state.note(lapse.rule, lapse.fact)
 
     def protect(self, day: dt.date, fact: str) -> None:
@@ -363,6 +262,9 @@ class _CustomerRun:
         state.factor = Decimal(1)
         state.awaiting = state.pool_rule = state.referral_split = state.invitation_day = None
         state.receptions = []
+        if state.referral is not None:
+            state.spent_referrals.add(state.referral)
+        state.referral = fact if basis == "referral" else None
         state.note(rule, fact)
         self.protect(local_day(at, self.tz), fact)
 
@@ -432,7 +334,7 @@ class _CustomerRun:
             rule = self._named_rule(registration)
             self._start_registration(named, registration, rank, rule)
             if registration.source != "phone_invitation":
-                self.state.receptions.append(_Reception(registration.salesperson, day, "designated"))
+                self.state.receptions.append(Reception(registration.salesperson, day, "designated"))
             return
         if registration.source == "phone_invitation":
             self._start_registration(registration.salesperson, registration, rank, "OWN-11")
@@ -470,7 +372,7 @@ class _CustomerRun:
             self.state.factor = self.policy.developer_referred_commission_factor
             self.state.note("OWN-13", registration.id)
 
-    def _start_claim(self, claim: _Claim, registration: Registration, rank: dt.datetime) -> None:
+    def _start_claim(self, claim: Claim, registration: Registration, rank: dt.datetime) -> None:
         self.start(
             claim.owner,
             at=rank,
@@ -483,33 +385,35 @@ class _CustomerRun:
         self._apply_referral_split(claim)
         self._mark_developer_referred(registration)
 
-    def _apply_referral_split(self, claim: _Claim) -> None:
+    def _apply_referral_split(self, claim: Claim) -> None:
         """OWN-08 option: customers referred after an other-cause reassignment split commission 70:30."""
         if claim.referral_split is not None and claim.referral_split[0] == claim.owner:
             new, former = claim.referral_split
             self.state.commission = split(new, former, 70)
             self.state.note("OWN-08")
 
-    def _referral_claim(self, registration: Registration | None, rank: dt.datetime) -> _Claim | None:
+    def _referral_claim(
+        self, registration: Registration | None, rank: dt.datetime, only: Referral | None = None
+    ) -> Claim | None:
         """OWN-06: the referrer's owner takes a new customer who names them, was announced in advance,
         or came with the referrer. The referrer is taken as they stood just before this record.
         """
-        referrals = sorted(
-            self.evaluator.referrals[self.customer],
-            key=lambda referral: (referral.announced_at or rank, referral.id),
-        )
+        candidates = [only] if only is not None else self.evaluator.referrals[self.customer]
+        referrals = sorted(candidates, key=lambda referral: (referral.announced_at or rank, referral.id))
         named = registration.named if registration is not None else None
         for referral in referrals:
+            if referral.id in self.state.spent_referrals or not _introduced_by(referral, rank):
+                continue
             referrer = self.evaluator.state(referral.referrer, rank, inclusive=False)
             owner = referrer.owner
             if owner is None or (referrer.basis == "referral" and not self.policy.referral_chain):
                 continue
             announced = referral.announced_at is not None and referral.announced_at <= rank
             if owner in (referral.named, named) or referral.accompanied or announced:
-                return _Claim(owner, "OWN-06", "referral", referral.id, referrer.referral_split)
+                return Claim(owner, "OWN-06", "referral", referral.id, referrer.referral_split)
         return None
 
-    def _household_claim(self, rank: dt.datetime) -> _Claim | None:
+    def _household_claim(self, rank: dt.datetime) -> Claim | None:
         """OWN-07: a member of a household known before this registration belongs to its first registrant."""
         candidates: list[tuple[dt.datetime, str, str]] = []
         for relation in self.evaluator.relations:
@@ -524,7 +428,7 @@ class _CustomerRun:
         if not candidates:
             return None
         _, relation_id, owner = min(candidates)
-        return _Claim(owner, "OWN-07", "household", relation_id)
+        return Claim(owner, "OWN-07", "household", relation_id)
 
     def _other_reception(self, registration: Registration, rank: dt.datetime, day: dt.date) -> None:
         """Someone else registers the owner's customer: OWN-05, OWN-10, OWN-12, or nothing changes (OWN-01)."""
@@ -544,7 +448,7 @@ class _CustomerRun:
             return
         mode = self._reception_mode(registration)
         if mode is not None:
-            state.receptions.append(_Reception(registration.salesperson, day, mode))
+            state.receptions.append(Reception(registration.salesperson, day, mode))
             if mode in ("standin", "helper"):
                 self._renew_by_contact("visit", day, registration.id)
             return
@@ -581,7 +485,7 @@ class _CustomerRun:
         state = self.state
         assert state.since is not None
         if (day - state.since).days <= self.policy.unrecognised_window_days:
-            state.receptions.append(_Reception(registration.salesperson, day, "unrecognised"))
+            state.receptions.append(Reception(registration.salesperson, day, "unrecognised"))
             state.note("OWN-05", registration.id)
         else:
             self._start_registration(registration.salesperson, registration, rank, "OWN-05")
@@ -673,7 +577,7 @@ class _CustomerRun:
         state = self.state
         if state.owner is not None and state.basis != "relationship":
             return  # already registered by someone within protection: the first registration wins
-        claim = self._referral_claim(None, rank)
+        claim = self._referral_claim(None, rank, only=referral)
         if claim is not None and claim.owner != state.owner:
             self.start(claim.owner, at=rank, basis=claim.basis, rule=claim.rule, fact=claim.fact)
             self._apply_referral_split(claim)
@@ -736,13 +640,8 @@ class _CustomerRun:
     def _to_pool(self, decision: Decision, rule: str) -> None:
         state = self.state
         state.note(rule, decision.id)
-        self.state = _State(
-            lapse=state.lapse,
-            pool_rule=rule,
-            contacted_by=state.contacted_by,
-            rules=state.rules,
-            facts=state.facts,
-        )
+        self.state = fresh_state(state, lapse=state.lapse, pool_rule=rule)
+        self.state.rules, self.state.facts = state.rules, state.facts
 
     def _departure(self, decision: Decision) -> None:
         """OWN-09: an open customer of a leaver goes to the pool (or the successor the manager names);

@@ -169,7 +169,9 @@ class Referral:
 
     ``named`` is the salesperson the new customer named; ``announced_at`` is when the referrer's owner
     recorded the new customer in advance and the manager saw it; ``accompanied`` means the old customer
-    came along. A chance meeting (不期而遇) is not a referral and is not recorded as one.
+    came along. ``introduced_at`` is when the introduction came with a visit or call (None: with the
+    first one); registrations before it are not referred. A chance meeting (不期而遇) is not a referral
+    and is not recorded as one. A referral claims the customer once: after that claim ends, it is spent.
     """
 
     id: str
@@ -178,14 +180,17 @@ class Referral:
     named: str | None = None
     announced_at: dt.datetime | None = None
     accompanied: bool = False
+    introduced_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         for name in ("id", "referrer", "referred"):
             _require_label(getattr(self, name), name)
         if self.referrer == self.referred:
             raise ValueError("referrer and referred must be different customers")
-        if self.announced_at is not None:
-            require_aware(self.announced_at, "announced_at")
+        for name in ("announced_at", "introduced_at"):
+            moment = getattr(self, name)
+            if moment is not None:
+                require_aware(moment, name)
 
 
 @dataclasses.dataclass(frozen=True)
