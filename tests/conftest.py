@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -61,3 +64,27 @@ def api():
         return client
 
     return make
+
+
+class Clock:
+    """A settable ``timezone.now`` so tests can play several days at a site."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def set(self, moment):
+        self.now = moment
+
+    def advance(self, **delta):
+        self.now = self.now + datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    start = datetime.datetime(2026, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    fake = Clock(start)
+    monkeypatch.setattr("django.utils.timezone.now", fake)
+    return fake

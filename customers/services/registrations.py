@@ -1,0 +1,301 @@
+"""Registrations (REG), follow-ups (FUP-03) and relations (CUS-02)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from customers.exceptions import (
+    FIELD_MESSAGES,
+    CorrectionNeedsManager,
+    InvalidRegistration,
+)
+from customers.models import (
+    Customer,
+    CustomerPhone,
+    FollowUp,
+    Registration,
+    Relation,
+)
+from customers.ownership.days import is_late
+from customers.rules import registration_missing_items
+from customers.services.verdicts import ownership_refresh, site_zone
+from salesoffice.core import access
+from salesoffice.core.audit import audit_record
+from salesoffice.core.counters import counter_next
+from salesoffice.core.models import Site
+from salesoffice.core.phones import InvalidPhone, Phone, normalize_phone
+from salesoffice.core.roles import Cap
+from salesoffice.core.services import policy_current
+
+NOTICE_VERSION = "2026-01"
+MAX_BACKDATE = dt.timedelta(days=30)
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials for the counter lookup (CUS-03: 张三 → zs)."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()[:50]
+
+
+def _parse_phones(raw_phones: Iterable[str]) -> list[Phone]:
+    phones: list[Phone] = []
+    errors: list[str] = []
+    for raw in raw_phones:
+        if not (raw or "").strip():
+            continue
+        try:
+            phone = normalize_phone(raw)
+        except InvalidPhone:
+            errors.append(str(FIELD_MESSAGES["phone_invalid"]))
+            continue
+        if phone.e164 not in {existing.e164 for existing in phones}:
+            phones.append(phone)
+    if errors:
+        raise InvalidRegistration(_("Please correct the marked fields."), fields={"phones": errors})
+    return phones
+
+
+def _lock_phones(site: Site, phones: list[Phone]) -> None:
+    """Serialise registrations of the same number (quality.md R3): the second waits for the
+    first to commit and then finds the customer it created."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for phone in sorted(phones, key=lambda item: item.e164):
+            key = int.from_bytes(
+                hashlib.blake2b(f"{site.pk}:{phone.e164}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    site: Site,
+    actor: Any,
+    kind: str,
+    contact_at: dt.datetime,
+    customer_id: int | None,
+    name: str,
+    gender: str,
+    phones: list[str],
+    needs: dict[str, Any],
+    level: str,
+    source: str,
+    named_id: int | None = None,
+    said_first_visit: bool | None = None,
+    owner_present: bool | None = None,
+    declined_former: bool = False,
+    standin: bool = False,
+    appointment_entered: bool = False,
+    notice_version: str = NOTICE_VERSION,
+    note: str = "",
+    activity_code: str = "",
+) -> Registration:
+    """REG-01..REG-06: record a visit or call, numbered per site, and re-decide ownership.
+
+    The receiver registers (谁接待谁登记). A registration missing one of REG-02's three basic
+    items is kept and counted but marked incomplete, which gives no ownership (OWN-14). One filed
+    after the daily cut-off is marked late and ranks by its recording time (REG-03)."""
+    access.require(actor, site.pk, Cap.REGISTRATIONS_CREATE)
+    now = timezone.now()
+    name = (name or "").strip()
+    fields: dict[str, list[str]] = {}
+    if not name:
+        fields["name"] = [str(FIELD_MESSAGES["name_required"])]
+    elif len(name) > 50:
+        fields["name"] = [str(FIELD_MESSAGES["name_too_long"])]
+    if contact_at > now + CLOCK_SKEW:
+        fields["contact_at"] = [str(FIELD_MESSAGES["contact_in_future"])]
+    elif contact_at < now - MAX_BACKDATE:
+        fields["contact_at"] = [str(FIELD_MESSAGES["contact_too_old"])]
+    try:
+        parsed = _parse_phones(phones)
+    except InvalidRegistration as error:
+        fields.update(error.fields)
+        parsed = []
+    if fields:
+        raise InvalidRegistration(_("Please correct the marked fields."), fields=fields)
+    policy, _version = policy_current(site=site)
+    _lock_phones(site, parsed)
+    customer = _customer_for(site=site, actor=actor, customer_id=customer_id, phones=parsed, name=name)
+    missing = registration_missing_items(name=name, gender=gender, phone_count=len(parsed), needs=needs)
+    tz = site_zone(site)
+    registration = Registration.objects.create(
+        site=site,
+        number=counter_next(scope=f"registration:{site.pk}"),
+        kind=kind,
+        customer=customer,
+        salesperson=actor,
+        contact_at=contact_at,
+        source=source,
+        activity_code=activity_code,
+        name=name,
+        gender=gender,
+        phones=[phone.e164 for phone in parsed],
+        needs=needs,
+        level=level,
+        complete=not missing,
+        missing=missing,
+        late=is_late(contact_at, now, policy.daily_cutoff, tz),
+        named_id=named_id,
+        said_first_visit=said_first_visit,
+        owner_present=owner_present,
+        declined_former=declined_former,
+        standin=standin,
+        appointment_entered=appointment_entered,
+        notice_version=notice_version,
+        note=note,
+    )
+    _absorb_registration(customer, registration, parsed)
+    audit_record(
+        action="registration.create",
+        actor=actor,
+        site=site,
+        obj=registration,
+        after={"number": registration.number, "customer": customer.pk, "complete": registration.complete},
+    )
+    ownership_refresh(customer=customer, cause="registration")
+    return registration
+
+
+def _customer_for(
+    *, site: Site, actor: Any, customer_id: int | None, phones: list[Phone], name: str
+) -> Customer:
+    """The registered customer: the one named by the form, else the one owning any of these
+    numbers (one number identifies one person, CUS-01), else a new customer."""
+    if customer_id is not None:
+        customer = Customer.objects.filter(site=site, pk=customer_id, merged_into__isnull=True).first()
+        if customer is None:
+            raise InvalidRegistration(
+                _("Unknown customer."), fields={"customer_id": [_("Unknown customer.")]}
+            )
+        return customer
+    existing = (
+        CustomerPhone.objects.filter(site=site, e164__in=[phone.e164 for phone in phones])
+        .select_related("customer")
+        .order_by("customer_id")
+        .first()
+    )
+    if existing is not None:
+        return existing.customer
+    return Customer.objects.create(site=site, name=name, name_initials=name_initials(name), created_by=actor)
+
+
+def _absorb_registration(customer: Customer, registration: Registration, phones: list[Phone]) -> None:
+    """New numbers join the customer's phones; level, needs and activity follow the latest record."""
+    known = set(
+        CustomerPhone.objects.filter(site=customer.site_id, e164__in=[p.e164 for p in phones]).values_list(
+            "e164", flat=True
+        )
+    )
+    CustomerPhone.objects.bulk_create(
+        [
+            CustomerPhone(
+                customer=customer,
+                site_id=customer.site_id,
+                e164=phone.e164,
+                kind=phone.kind,
+                last4=phone.last4,
+            )
+            for phone in phones
+            if phone.e164 not in known
+        ]
+    )
+    customer.last_activity_at = registration.recorded_at
+    if registration.gender and customer.gender == "unknown":
+        customer.gender = registration.gender
+    if registration.level:
+        customer.level = registration.level
+    if (
+        registration.source
+        and customer.source == "walk_in"
+        and not customer.registrations.exclude(pk=registration.pk).exists()
+    ):
+        customer.source = registration.source
+    for field in ("budget", "layout", "purpose", "payment_method", "floor_preference"):
+        value = registration.needs.get(field)
+        if value not in (None, ""):
+            setattr(customer, field, Decimal(str(value)) if field == "budget" else value)
+    customer.save()
+
+
+@transaction.atomic
+def follow_up_record(
+    *,
+    customer: Customer,
+    actor: Any,
+    at: dt.datetime,
+    method: str,
+    reached: bool,
+    content: str = "",
+    result: str = "",
+    level: str | None = None,
+    next_step: str = "",
+    next_date: dt.date | None = None,
+    referrals_asked: str = "",
+) -> FollowUp:
+    """FUP-03: record a follow-up; one that reached the customer renews protection (OWN-04).
+
+    Only the owner (or a manager) follows up: salespeople must not contact others' customers (OWN-11)."""
+    if customer.owner_id != actor.pk and not access.can(actor, customer.site_id, Cap.CUSTOMERS_READ_ALL):
+        raise CorrectionNeedsManager(_("Only the owner follows up this customer."), code="not_owner")
+    now = timezone.now()
+    if at > now + CLOCK_SKEW:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."), fields={"at": [str(FIELD_MESSAGES["contact_in_future"])]}
+        )
+    if next_date is not None and next_date < timezone.localdate():
+        raise InvalidRegistration(
+            _("Please correct the marked fields."),
+            fields={"next_date": [_("The next follow-up cannot be in the past.")]},
+        )
+    follow_up = FollowUp.objects.create(
+        site_id=customer.site_id, customer=customer, salesperson=actor, at=at, method=method, reached=reached,
+        content=content, result=result, level_before=customer.level, level_after=level or customer.level,
+        next_step=next_step, next_date=next_date, referrals_asked=referrals_asked,
+    )  # fmt: skip
+    customer.level = follow_up.level_after
+    customer.last_activity_at = now
+    if customer.status == Customer.Status.NEW:
+        customer.status = Customer.Status.FOLLOWING
+    customer.save(update_fields=["level", "last_activity_at", "status"])
+    audit_record(
+        action="followup.create",
+        actor=actor,
+        site=customer.site_id,
+        obj=follow_up,
+        after={"reached": reached, "level": follow_up.level_after},
+    )
+    ownership_refresh(customer=customer, cause="follow_up")
+    return follow_up
+
+
+@transaction.atomic
+def relation_link(*, a: Customer, b: Customer, kind: str, actor: Any) -> Relation:
+    """CUS-02: link two customers of one site; re-decides both (OWN-06, OWN-07)."""
+    if a.site_id != b.site_id or a.pk == b.pk:
+        raise InvalidRegistration(
+            _("Link two different customers of the same site."), fields={"b": [_("Unknown customer.")]}
+        )
+    relation = Relation.objects.create(site_id=a.site_id, a=a, b=b, kind=kind, recorded_by=actor)
+    audit_record(
+        action="relation.create",
+        actor=actor,
+        site=a.site_id,
+        obj=relation,
+        after={"a": a.pk, "b": b.pk, "kind": kind},
+    )
+    ownership_refresh(customer=a, cause="relation")
+    return relation

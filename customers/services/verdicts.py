@@ -1,0 +1,170 @@
+"""Stored ownership verdicts and the records that change them: manager decisions and deposits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import ownership
+from customers.exceptions import (
+    InvalidRegistration,
+)
+from customers.facts import connected_customer_ids, decision_fact, ownership_facts
+from customers.models import (
+    Customer,
+    DepositRecord,
+    OwnershipDecision,
+    OwnershipVerdict,
+)
+from salesoffice.core import access
+from salesoffice.core.audit import audit_record
+from salesoffice.core.models import Site
+from salesoffice.core.roles import Cap
+from salesoffice.core.services import policy_current
+
+
+def site_zone(site: Site) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(site.time_zone)
+
+
+def ownership_refresh(
+    *, customer: Customer, cause: str, at: dt.datetime | None = None
+) -> OwnershipVerdict | None:
+    """OWN-01..OWN-19: re-decide the customer (and those linked by relations and referrals) and
+    store each verdict that changed, with the policy version that decided it."""
+    site = Site.objects.get(pk=customer.site_id)
+    moment = at or timezone.now()
+    policy, version = policy_current(site=site, at=moment)
+    ids = connected_customer_ids([customer.pk])
+    verdicts = ownership.decide(ownership_facts(ids), policy=policy, at=moment, tz=site_zone(site))
+    stored = None
+    for row in Customer.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("verdict"):
+        verdict = verdicts.get(str(row.pk))
+        if verdict is None:
+            continue
+        saved = _store_verdict(row, verdict, version=version, cause=cause, at=moment)
+        if row.pk == customer.pk:
+            stored = saved
+    return stored
+
+
+def _store_verdict(
+    customer: Customer, verdict: ownership.Verdict, *, version: int, cause: str, at: dt.datetime
+) -> OwnershipVerdict | None:
+    values = {
+        "owner_id": int(verdict.owner) if verdict.owner else None,
+        "protected_until": verdict.protected_until,
+        "closed": verdict.closed,
+        "performance": {label: str(share) for label, share in verdict.performance.items()},
+        "commission": {label: str(share) for label, share in verdict.commission.items()},
+        "commission_factor": verdict.commission_factor,
+        "channel": _channel_json(verdict.channel),
+        "rules": list(verdict.rules),
+        "lapse": _lapse_json(verdict.lapse),
+        "awaiting_decision": verdict.awaiting_decision or "",
+    }
+    current = customer.verdict
+    if current is not None and all(getattr(current, name) == value for name, value in values.items()):
+        return None
+    saved = OwnershipVerdict.objects.create(
+        site_id=customer.site_id,
+        customer=customer,
+        policy_version=version,
+        cause=cause,
+        decided_at=at,
+        facts=list(verdict.facts),
+        **values,
+    )
+    before_owner = customer.owner_id
+    customer.verdict = saved
+    customer.owner_id = saved.owner_id
+    customer.protected_until = saved.protected_until
+    customer.save(update_fields=["verdict", "owner", "protected_until"])
+    audit_record(
+        action="ownership.verdict", site=customer.site_id, obj=customer,
+        before={"owner": before_owner}, after={"owner": saved.owner_id, "rules": saved.rules, "protected_until": saved.protected_until},
+        reason=cause,
+    )  # fmt: skip
+    return saved
+
+
+def _channel_json(channel: ownership.ChannelMatch | None) -> dict[str, Any] | None:
+    if channel is None:
+        return None
+    return {"agent": channel.agent, "report": channel.report, "team": channel.team, "rule": channel.rule}
+
+
+def _lapse_json(lapse: ownership.Lapse | None) -> dict[str, Any] | None:
+    if lapse is None:
+        return None
+    return {
+        "former_owner": lapse.former_owner,
+        "ended_on": lapse.ended_on.isoformat(),
+        "rule": lapse.rule,
+        "fact": lapse.fact,
+    }
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    customer: Customer,
+    actor: Any,
+    kind: str,
+    reason: str,
+    owner_id: int | None = None,
+    party_id: int | None = None,
+    performance: dict[str, Any] | None = None,
+    commission: dict[str, Any] | None = None,
+    until: dt.date | None = None,
+) -> OwnershipDecision:
+    """DISP-02 and the OWN rules that name the site manager: a decision later verdicts respect."""
+    access.require(actor, customer.site_id, Cap.DISPUTES_DECIDE)
+    if not reason.strip():
+        raise InvalidRegistration(
+            _("A decision needs a written reason."), fields={"reason": [_("This field is required.")]}
+        )
+    decision = OwnershipDecision(
+        site_id=customer.site_id, customer=customer, kind=kind, owner_id=owner_id, party_id=party_id,
+        performance=performance, commission=commission, until=until, reason=reason, decided_by=actor,
+        decided_at=timezone.now(),
+    )  # fmt: skip
+    try:
+        decision_fact(decision)  # the engine's own fact rules validate it before it is stored
+    except ValueError as error:
+        raise InvalidRegistration(str(error), fields={"kind": [str(error)]}) from error
+    decision.save()
+    audit_record(
+        action="ownership.decision",
+        actor=actor,
+        site=customer.site_id,
+        obj=decision,
+        after={"kind": kind, "owner": owner_id},
+        reason=reason,
+    )
+    ownership_refresh(customer=customer, cause="decision")
+    return decision
+
+
+@transaction.atomic
+def deposit_record(
+    *, customer: Customer, salesperson: Any, kind: str, at: dt.datetime, reference: str
+) -> DepositRecord:
+    """OWN-04: a deposit closes the customer to its owner; called by the deals app."""
+    record, _created = DepositRecord.objects.get_or_create(
+        reference=reference,
+        defaults={
+            "site_id": customer.site_id,
+            "customer": customer,
+            "salesperson": salesperson,
+            "kind": kind,
+            "at": at,
+        },
+    )
+    ownership_refresh(customer=customer, cause="deposit")
+    return record
