@@ -5,15 +5,27 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import customers.urls
+import deals.urls
+import handover.urls
+import reception.urls
 from salesoffice.core import urls as core_urls
 from salesoffice.core import views as core_views
 
 api_v1 = [
     *core_urls.api_urlpatterns,
+    *customers.urls.api_urlpatterns,
+    *reception.urls.api_urlpatterns,
+    *deals.urls.api_urlpatterns,
+    *handover.urls.api_urlpatterns,
 ]
 
 urlpatterns = [
     path("", include(core_urls)),
+    path("customers/", include(customers.urls)),
+    path("reception/", include(reception.urls)),
+    path("deals/", include(deals.urls)),
+    path("handover/", include(handover.urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from salesoffice.core import access
 from salesoffice.core.models import Site
-from salesoffice.core.navigation import NAVIGATION
+from salesoffice.core.navigation import navigation
 from salesoffice.core.roles import capabilities_of
 from salesoffice.core.workspace import current_site
 
@@ -28,7 +28,7 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
             "url": reverse(entry.url_name),
             "active": request.path == reverse(entry.url_name),
         }
-        for entry in NAVIGATION
+        for entry in navigation()
         if not entry.caps or entry.caps & caps
     ]
     return {

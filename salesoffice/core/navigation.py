@@ -1,11 +1,13 @@
-"""The navigation per role: an entry shows when the user holds one of its capabilities at the
-current site. Apps add their entries here as their pages arrive."""
+"""The navigation per role. Each app lists its entries in its own ``navigation.py`` by calling
+``register``; an entry shows when the user holds one of its capabilities at the current site."""
 
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 
 from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 from salesoffice.core.roles import Cap
@@ -16,10 +18,22 @@ class NavEntry:
     label: str | Promise
     url_name: str
     caps: frozenset[Cap]  # empty: everyone with a role at the site
+    order: int
 
 
-NAVIGATION: tuple[NavEntry, ...] = (
-    NavEntry(_("Dashboard"), "dashboard", frozenset()),
-    NavEntry(_("Site policy"), "policy", frozenset({Cap.POLICY_READ})),
-    NavEntry(_("Audit trail"), "audit-list", frozenset({Cap.AUDIT_READ})),
-)
+_ENTRIES: list[NavEntry] = []
+
+
+def register(label: str | Promise, url_name: str, *caps: Cap, order: int) -> None:
+    _ENTRIES.append(NavEntry(label=label, url_name=url_name, caps=frozenset(caps), order=order))
+
+
+@cache
+def navigation() -> tuple[NavEntry, ...]:
+    autodiscover_modules("navigation")
+    return tuple(sorted(_ENTRIES, key=lambda entry: entry.order))
+
+
+register(_("Dashboard"), "dashboard", order=0)
+register(_("Site policy"), "policy", Cap.POLICY_READ, order=90)
+register(_("Audit trail"), "audit-list", Cap.AUDIT_READ, order=95)
