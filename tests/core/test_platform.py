@@ -101,3 +101,15 @@ def test_chinese_by_default_english_available(client, manager):
     assert "工作台" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Dashboard" in client.get("/").content.decode()
+
+
+def test_embedded_default_migrates_and_loads_the_demo(tmp_path):
+    """The first README command runs on SQLite: every migration must work there too."""
+    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", REDIS_URL="")
+    for command in (["migrate", "--no-input", "-v0"], ["demo_load"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert "manager" in result.stdout

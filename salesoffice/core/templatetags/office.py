@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 
 from salesoffice.core.models import Membership
 from salesoffice.core.phones import mask_id_number, mask_name, mask_phone
@@ -41,4 +40,4 @@ def yuan(value: Decimal | int | None) -> str:
     """Money as ``¥1,234,567.00``."""
     if value is None:
         return "—"
-    return "¥" + number_format(Decimal(value), decimal_pos=2, use_l10n=False, force_grouping=True)
+    return f"¥{Decimal(value):,.2f}"
