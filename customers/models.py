@@ -533,6 +533,20 @@ class ChannelReport(models.Model):
     )
     visit_token = models.CharField(max_length=32, unique=True)
     cancelled_reason = models.TextField(blank=True)
+    # CHAN-02: the agent says the customer could not be reached; a supervisor or manager verifies it.
+    unreachable_requested_at = models.DateTimeField(
+        _("agent says the customer was unreachable"), null=True, blank=True
+    )
+    unreachable_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("unreachable verified by"),
+    )  # fmt: skip
+    # CHAN-03: the QR code scanned at the counter on arrival (扫码带访).
+    visit_confirmed_at = models.DateTimeField(_("visit confirmed at the counter"), null=True, blank=True)
+    visit_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("visit confirmed by"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("channel report")
@@ -549,3 +563,95 @@ class ChannelReport(models.Model):
     @property
     def masked_phone(self) -> str:
         return f"{self.phone_prefix}***{self.phone_suffix}"
+
+
+# --- Office work around the registry (CHAN-01..06, OWN-04/09/12, CUS-05/06) -------------------------
+
+
+class StaffReferral(models.Model):
+    """CHAN-06: a staff member outside the site's sales team who referred a customer (全民营销).
+
+    Several may claim one customer; the earliest recorded counts (``staff_referral_counting``)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="staff_referrals")
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("referrer")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff referral")
+        verbose_name_plural = _("staff referrals")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "referrer"], name="staffreferral_unique_pair")
+        ]
+        indexes = [models.Index(fields=["customer", "recorded_at"], name="staffreferral_customer_idx")]
+        triggers = [_append_only("staffreferral_append_only")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ← {self.referrer}"
+
+
+class CustomerMerge(models.Model):
+    """CUS-05: ``merged`` was found to be the same person as ``survivor``.
+
+    ``moved_phones`` lists the phone rows moved to the survivor so an undo can give them back;
+    an undo is recorded on the row (``undone_at``) and audited, never by deleting it."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_absorbed")
+    merged = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_into")
+    moved_phones = models.JSONField(default=list)
+    reason = models.TextField(_("reason"))
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undo_reason = models.TextField(_("reason for the undo"), blank=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged"], condition=models.Q(undone_at__isnull=True), name="customermerge_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+
+class CustomerImport(models.Model):
+    """CUS-06: one uploaded exhibition or event list, checked whole and imported whole or not at all."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Checking")
+        DONE = "done", _("Imported")
+        REJECTED = "rejected", _("Rejected")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=24, choices=Source.choices, default=Source.EXHIBITION)
+    activity_code = models.CharField(_("activity code"), max_length=32, blank=True)
+    file_name = models.CharField(_("file"), max_length=200)
+    content = models.BinaryField()
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_customers = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from customers.models import Customer, CustomerPhone
+from customers.models import Customer, CustomerPhone, Dispute, Registration
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.models import Site
@@ -106,7 +106,7 @@ def customer_lookup(*, user: Any, site: Site, query: str, limit: int = 10) -> li
     if _DIGITS.match(text) and not _is_full_number(text):
         wanted = re.sub(r"\D", "", text)
         rows = [row for row in rows if any(phone.e164.endswith(wanted) for phone in row.phones.all())]
-    results = [_lookup_result(user, row) for row in rows]
+    results = [lookup_result(user, row) for row in rows]
     _audit_full_views(
         user, site, [result for result in results if result.full_details and not result.is_owner]
     )
@@ -121,7 +121,8 @@ def _is_full_number(text: str) -> bool:
     return True
 
 
-def _lookup_result(user: Any, customer: Customer) -> LookupResult:
+def lookup_result(user: Any, customer: Customer) -> LookupResult:
+    """One customer as the counter shows it to ``user`` (CUS-03, SEC-02)."""
     full = sees_full_details(user, customer)
     phones = list(customer.phones.all())
     phone = phones[0].e164 if phones else ""
@@ -160,3 +161,134 @@ def _audit_full_views(user: Any, site: Site, results: list[LookupResult]) -> Non
             action="customer.view_contact", actor=user, site=site, object_type="customers.customer",
             object_id=result.customer_id,
         )  # fmt: skip
+
+
+def customer_get_for_user(*, user: Any, customer_id: Any) -> Customer:
+    """A customer of any site where the user holds a role; another site's is a 404 (SEC-07)."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    customer = (
+        Customer.objects.filter(pk=pk, site_id__in=access.site_ids_with(user), anonymised_at__isnull=True)
+        .select_related("owner", "verdict", "site")
+        .prefetch_related("phones")
+        .first()
+    )
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def may_read_records(user: Any, customer: Customer) -> bool:
+    """OWN-17: salespeople do not browse others' registration forms; they see verdicts."""
+    return customer.owner_id == user.pk or access.can(user, customer.site_id, Cap.REGISTRATIONS_READ_ALL)
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerFile:
+    """CUS-04: one page per customer, as much as the viewer may see."""
+
+    customer: Customer
+    full_details: bool
+    phones: list[str]
+    name: str
+    registrations: list[Any]
+    follow_ups: list[Any]
+    verdicts: list[Any]
+    decisions: list[Any]
+    disputes: list[Any]
+    relations: list[Any]
+
+
+def customer_file(*, user: Any, customer: Customer) -> CustomerFile:
+    full = sees_full_details(user, customer)
+    records = may_read_records(user, customer)
+    phones = [phone.e164 for phone in customer.phones.all()]
+    if full and customer.owner_id != user.pk:
+        audit_record(action="customer.view_contact", actor=user, site=customer.site_id, obj=customer)
+    return CustomerFile(
+        customer=customer,
+        full_details=full,
+        phones=[_national(phone) if full else mask_phone(phone) for phone in phones],
+        name=customer.name if full else mask_name(customer.name),
+        registrations=list(customer.registrations.select_related("salesperson").order_by("-recorded_at")[:50])
+        if records
+        else [],
+        follow_ups=list(customer.follow_ups.select_related("salesperson").order_by("-at")[:50])
+        if records
+        else [],
+        verdicts=list(customer.verdicts.select_related("owner").order_by("-decided_at", "-pk")[:20]),
+        decisions=list(customer.decisions.select_related("owner", "decided_by").order_by("-decided_at")[:20]),
+        disputes=list(customer.disputes.select_related("opened_by").order_by("-opened_at")[:20]),
+        relations=list(customer.relations_from.select_related("b").all()[:20])
+        + list(customer.relations_to.select_related("a").all()[:20]),
+    )
+
+
+def dispute_list(*, user: Any, site: Site, status: str = "open") -> QuerySet[Dispute]:
+    access.require(user, site.pk, Cap.DISPUTES_DECIDE)
+    return (
+        Dispute.objects.filter(site=site, status=status)
+        .select_related("customer", "customer__owner", "opened_by")
+        .order_by("opened_at")
+    )
+
+
+def dispute_get(*, user: Any, dispute_id: Any) -> Dispute:
+    try:
+        pk = int(dispute_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    dispute = (
+        Dispute.objects.filter(pk=pk, site_id__in=access.site_ids_with(user))
+        .select_related("customer", "customer__owner", "customer__verdict", "opened_by")
+        .first()
+    )
+    if dispute is None:
+        raise Http404
+    access.require(user, dispute.site_id, Cap.DISPUTES_DECIDE)
+    return dispute
+
+
+def dispute_evidence(*, dispute: Dispute) -> dict[str, Any]:
+    """DISP-02: both sides' records side by side: registrations, follow-ups and the verdict history,
+    grouped by salesperson."""
+    customer = dispute.customer
+    by_salesperson: dict[int, dict[str, Any]] = {}
+    for registration in customer.registrations.select_related("salesperson").order_by("recorded_at"):
+        side = by_salesperson.setdefault(
+            registration.salesperson_id,
+            {"user": registration.salesperson, "registrations": [], "follow_ups": []},
+        )
+        side["registrations"].append(registration)
+    for follow_up in customer.follow_ups.select_related("salesperson").order_by("at"):
+        side = by_salesperson.setdefault(
+            follow_up.salesperson_id, {"user": follow_up.salesperson, "registrations": [], "follow_ups": []}
+        )
+        side["follow_ups"].append(follow_up)
+    return {
+        "sides": list(by_salesperson.values()),
+        "verdicts": list(customer.verdicts.select_related("owner").order_by("decided_at", "pk")),
+    }
+
+
+def registration_get_for_user(*, user: Any, registration_id: Any) -> Registration:
+    """A registration the user may read (OWN-17: the receiver or a supervisor/manager); another
+    site's is a 404."""
+    try:
+        pk = int(registration_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    registration = (
+        Registration.objects.filter(pk=pk, site_id__in=access.site_ids_with(user))
+        .select_related("customer")
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    if registration.salesperson_id != user.pk and not access.can(
+        user, registration.site_id, Cap.REGISTRATIONS_READ_ALL
+    ):
+        raise Http404
+    return registration

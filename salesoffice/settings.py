@@ -121,6 +121,52 @@ CELERY_BEAT_SCHEDULE = {
         "task": "salesoffice.core.tasks.sessions_clear_expired",
         "schedule": crontab(minute=15, hour=18),  # 02:15 in Asia/Shanghai
     },
+    # The customers jobs compute each site's local day themselves; the times suit Asia/Shanghai.
+    "customers-channel-reports-expire": {
+        "task": "customers.tasks.channel_reports_expire_task",
+        "schedule": crontab(minute=5, hour=16),  # 00:05
+    },
+    "customers-protection-expiry": {
+        "task": "customers.tasks.protection_expiry_task",
+        "schedule": crontab(minute=10, hour=16),  # 00:10
+    },
+    "customers-anonymise": {
+        "task": "customers.tasks.customers_anonymise_task",
+        "schedule": crontab(minute=30, hour=19),  # 03:30
+    },
+    "customers-lapse-warnings": {
+        "task": "customers.tasks.lapse_warnings_task",
+        "schedule": crontab(minute=0, hour=23),  # 07:00
+    },
+    "reception-open-alerts": {
+        "task": "reception.tasks.reception_open_alerts",
+        "schedule": 300.0,  # ROTA-05: receptions open too long, checked every 5 minutes
+    },
+    "customers-follow-up-reminders": {
+        "task": "customers.tasks.follow_up_reminders_task",
+        "schedule": crontab(minute=5, hour=23),  # 07:05
+    },
+    # DEP-03: holds end at the minute they were paid, so the sweep runs every few minutes.
+    "deals-hold-expiry": {
+        "task": "deals.tasks.hold_expiry_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deals-hold-reminders": {
+        "task": "deals.tasks.hold_reminders_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "deals-instalment-reminders": {
+        "task": "deals.tasks.instalment_reminders_task",
+        "schedule": crontab(minute=15, hour=23),  # 07:15
+    },
+    "deals-mortgage-overdue": {
+        "task": "deals.tasks.mortgage_overdue_task",
+        "schedule": crontab(minute=20, hour=23),  # 07:20
+    },
+    "deals-commission-confirm": {
+        "task": "deals.tasks.commission_confirm_task",
+        "schedule": crontab(minute=15, hour=16),  # 00:15
+    },
 }
 
 # --- Auth and security -------------------------------------------------------------------------
@@ -224,7 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "salesoffice.core.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "salesoffice.core.schema.OfficeAutoSchema",
     "EXCEPTION_HANDLER": "salesoffice.core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "salesoffice.core.throttling.TokenRateThrottle",
@@ -245,6 +291,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps carry choice fields of the same name; these give the shared ones stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "GenderEnum": "customers.models.Gender",
+        "LevelEnum": "customers.models.Level",
+        "FollowUpMethodEnum": "customers.models.FollowUp.Method",
+        "ExpectedPeriodEnum": "customers.models.ChannelReport.Period",
+        "UnitStatusEnum": "deals.models.Unit.Status",
+        "DepositPaymentMethodEnum": ["cash", "card", "transfer", "wechat", "alipay"],
+    },
 }
 
 LOGGING = {

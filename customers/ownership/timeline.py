@@ -52,10 +52,11 @@ def ordered(events: list[Event], tz: ZoneInfo) -> list[Event]:
     A complete call registration moves ahead of the complete visit registrations of its local day,
     but never ahead of a deposit or a decision made before it.
     """
+    # At the same instant the record filed first ranks first (R3: two desks, one phone).
     chronological = sorted(
-        events, key=lambda event: (event.rank, KIND_ORDER[type(event.fact)], event.fact.id)
+        events, key=lambda event: (event.rank, KIND_ORDER[type(event.fact)], event.known, event.fact.id)
     )
-    keys: dict[str, tuple[dt.datetime, int, dt.datetime, int, str]] = {}
+    keys: dict[str, tuple[dt.datetime, int, dt.datetime, int, dt.datetime, str]] = {}
     for index, event in enumerate(chronological):
         anchor, position = event.rank, 1
         if complete_registration(event.fact, "call"):
@@ -65,7 +66,9 @@ def ordered(events: list[Event], tz: ZoneInfo) -> list[Event]:
                     break
                 if complete_registration(prior.fact, "visit"):
                     anchor, position = prior.rank, 0
-        keys[event.fact.id] = (anchor, position, event.rank, KIND_ORDER[type(event.fact)], event.fact.id)
+        keys[event.fact.id] = (
+            anchor, position, event.rank, KIND_ORDER[type(event.fact)], event.known, event.fact.id,
+        )  # fmt: skip
     return sorted(chronological, key=lambda event: keys[event.fact.id])
 
 

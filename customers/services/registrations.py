@@ -125,6 +125,8 @@ def registration_create(
     except InvalidRegistration as error:
         fields.update(error.fields)
         parsed = []
+    if named_id is not None and not access.works_at(named_id, site.pk):
+        fields["named_id"] = [_("Unknown salesperson.")]
     if fields:
         raise InvalidRegistration(_("Please correct the marked fields."), fields=fields)
     policy, _version = policy_current(site=site)
@@ -299,3 +301,78 @@ def relation_link(*, a: Customer, b: Customer, kind: str, actor: Any) -> Relatio
     )
     ownership_refresh(customer=a, cause="relation")
     return relation
+
+
+CORRECTABLE_FIELDS = ("name", "gender", "phones", "needs", "level", "source", "note")
+
+
+@transaction.atomic
+def registration_correct(
+    *, original: Registration, actor: Any, changes: dict[str, Any], reason: str
+) -> Registration:
+    """SEC-05/REG-04: a correction is a new registration pointing at the original, with a reason
+    and an author; the original stays as it was.
+
+    A registration filed before today needs the site manager, and so does a change of the phone or
+    name of another salesperson's customer. The correction keeps the original's contact time, so it
+    cannot move the customer's place in line (REG-03)."""
+    original = Registration.objects.select_related("site", "customer").get(pk=original.pk)
+    site = original.site
+    is_manager = access.can(actor, site.pk, Cap.REGISTRATIONS_CORRECT)
+    if original.salesperson_id != actor.pk and not is_manager:
+        access.require(actor, site.pk, Cap.REGISTRATIONS_CORRECT)
+    if original.corrections.exists():
+        raise InvalidRegistration(
+            _("This registration was already corrected; correct the latest version."),
+            code="already_corrected",
+        )
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."),
+            fields={name: [_("This field cannot be corrected.")] for name in unknown},
+        )
+    if not reason.strip():
+        raise InvalidRegistration(
+            _("Please correct the marked fields."), fields={"reason": [_("This field is required.")]}
+        )
+    tz = site_zone(site)
+    older_than_today = original.recorded_at.astimezone(tz).date() < timezone.now().astimezone(tz).date()
+    others_identity = ("phones" in changes or "name" in changes) and original.customer.owner_id not in (
+        None,
+        actor.pk,
+    )
+    if (older_than_today or others_identity) and not is_manager:
+        raise CorrectionNeedsManager(_("This correction needs the site manager."))
+    values = {field: getattr(original, field) for field in CORRECTABLE_FIELDS}
+    values.update(changes)
+    name = (values["name"] or "").strip()
+    if not name or len(name) > 50:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."),
+            fields={"name": [str(FIELD_MESSAGES["name_required" if not name else "name_too_long"])]},
+        )
+    parsed = _parse_phones(values["phones"])
+    _lock_phones(site, parsed)
+    missing = registration_missing_items(
+        name=name, gender=values["gender"], phone_count=len(parsed), needs=values["needs"]
+    )
+    correction = Registration.objects.create(
+        site=site, number=counter_next(scope=f"registration:{site.pk}"), kind=original.kind,
+        customer=original.customer, salesperson=original.salesperson, contact_at=original.contact_at,
+        source=values["source"], activity_code=original.activity_code, name=name, gender=values["gender"],
+        phones=[phone.e164 for phone in parsed], needs=values["needs"], level=values["level"],
+        complete=not missing, missing=missing, late=original.late, named_id=original.named_id,
+        said_first_visit=original.said_first_visit, owner_present=original.owner_present,
+        declined_former=original.declined_former, standin=original.standin,
+        appointment_entered=original.appointment_entered, notice_version=original.notice_version,
+        note=values["note"], corrects=original, correction_reason=reason,
+        approved_by=actor if is_manager else None,
+    )  # fmt: skip
+    _absorb_registration(original.customer, correction, parsed)
+    audit_record(
+        action="registration.correct", actor=actor, site=site, obj=correction,
+        before={field: getattr(original, field) for field in changes}, after=changes, reason=reason,
+    )  # fmt: skip
+    ownership_refresh(customer=original.customer, cause="correction")
+    return correction

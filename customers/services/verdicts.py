@@ -90,6 +90,10 @@ def _store_verdict(
         before={"owner": before_owner}, after={"owner": saved.owner_id, "rules": saved.rules, "protected_until": saved.protected_until},
         reason=cause,
     )  # fmt: skip
+    # CHAN-03: the report the verdict names is marked visited (that module imports this one).
+    from customers.services.channel_reports import channel_reports_match
+
+    channel_reports_match(customer=customer, channel=saved.channel)
     return saved
 
 

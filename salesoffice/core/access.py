@@ -90,3 +90,10 @@ def site_get_for_user(user: Any, site_id: Any) -> Site:
         raise Http404 from None
     require_site(user, site_pk)
     return Site.objects.get(pk=site_pk)
+
+
+def works_at(user_id: int, site_id: int) -> bool:
+    """Whether the user with ``user_id`` holds an active role at the site (e.g. a named salesperson)."""
+    return Membership.objects.filter(
+        user_id=user_id, site_id=site_id, is_active=True, user__is_active=True
+    ).exists()

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesoffice.core.models import ApiToken
 from salesoffice.core.policy import SCHEMA, Policy, PolicyError, policy_from_json
 
 LABELS: dict[str, Any] = {
@@ -184,3 +185,8 @@ def _to_json(kind: str, value: Any) -> Any:
 def _int_or_text(text: str) -> int | str:
     text = text.strip()
     return int(text) if text.isdigit() else text
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("What the token is for"), max_length=100)
+    scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)

@@ -37,3 +37,4 @@ def navigation() -> tuple[NavEntry, ...]:
 register(_("Dashboard"), "dashboard", order=0)
 register(_("Site policy"), "policy", Cap.POLICY_READ, order=90)
 register(_("Audit trail"), "audit-list", Cap.AUDIT_READ, order=95)
+register(_("API tokens"), "tokens", Cap.STAFF_MANAGE, order=96)

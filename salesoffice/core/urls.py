@@ -7,6 +7,8 @@ urlpatterns = [
     path("site/switch/", views.switch_site, name="site-switch"),
     path("policy/", views.policy, name="policy"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token-revoke"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
 ]
 

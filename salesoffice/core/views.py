@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.core import access, selectors
 from salesoffice.core.audit import audit_record
-from salesoffice.core.forms import PolicyForm
+from salesoffice.core.forms import PolicyForm, TokenForm
+from salesoffice.core.models import ApiToken
 from salesoffice.core.roles import Cap
-from salesoffice.core.services import policy_current, policy_update
+from salesoffice.core.services import policy_current, policy_update, token_create, token_revoke
 from salesoffice.core.workspace import require_current_site, site_switch
 
 
@@ -134,3 +135,32 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     user = getattr(request, "user", None)
     audit_record(action="auth.denied", actor=user, after={"path": request.path, "method": request.method})
     return render(request, "403.html", status=403)
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """SEC-04: the site manager issues and revokes the site's API tokens; a token is shown once."""
+    site = require_current_site(request)
+    access.require(request.user, site.pk, Cap.STAFF_MANAGE)
+    form = TokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        _token, issued = token_create(
+            user=request.user, site=site, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
+            actor=request.user,
+        )  # fmt: skip
+    site_tokens = ApiToken.objects.filter(site=site).select_related("user").order_by("-created_at")[:100]
+    return render(request, "core/tokens.html", {"form": form, "issued": issued, "tokens": site_tokens})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    site = require_current_site(request)
+    access.require(request.user, site.pk, Cap.STAFF_MANAGE)
+    token = ApiToken.objects.filter(pk=pk, site=site).first()
+    if token is None:
+        raise Http404
+    token_revoke(token=token, actor=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Token revoked."))
+    return redirect("tokens")

@@ -111,3 +111,19 @@ def test_sec04_tokens_are_throttled(api, site, manager, settings):
         SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         cache.clear()
     assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_sec04_manager_issues_and_revokes_tokens_in_the_page(client, site, manager, salesperson):
+    client.force_login(salesperson)
+    assert client.get("/tokens/").status_code == 403
+    client.force_login(manager)
+    response = client.post("/tokens/", {"name": "ERP", "scope": "read"})
+    assert response.status_code == 200
+    text = response.context["issued"]
+    assert text.startswith("so_")
+    token = ApiToken.objects.get(name="ERP")
+    assert text.split("_", 2)[2] not in token.digest
+    client.post(f"/tokens/{token.pk}/revoke/", {"reason": "rotated"})
+    token.refresh_from_db()
+    assert token.revoked_at is not None

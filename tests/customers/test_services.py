@@ -86,7 +86,10 @@ def test_reg01_numbers_per_site_in_recording_order(site, other_site, staff, a, b
     register(site, b, phones=("13800000002",))
     elsewhere = staff(Role.SALESPERSON, other_site)
     register(other_site, elsewhere, phones=("13800000003",))
-    assert list(Registration.objects.filter(site=site).order_by("pk").values_list("number", flat=True)) == [1, 2]
+    assert list(Registration.objects.filter(site=site).order_by("pk").values_list("number", flat=True)) == [
+        1,
+        2,
+    ]
     assert Registration.objects.get(site=other_site).number == 1
 
 
@@ -103,7 +106,8 @@ def test_reg03_late_registration_is_marked(clock, site, a):
     clock.set(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=clock.now.tzinfo))
     late = register(site, a, contact_at=datetime.datetime(2026, 3, 1, 15, 0, tzinfo=clock.now.tzinfo))
     on_time = register(site, a, phones=("13800009999",), contact_at=clock.now - datetime.timedelta(minutes=5))
-    assert late.late and not on_time.late
+    assert late.late
+    assert not on_time.late
 
 
 def test_cus01_one_number_identifies_one_person(site, a, b):
@@ -161,7 +165,8 @@ def test_s_own_7_household_collision_splits_fifty_fifty(clock, site, manager, a,
     wife.refresh_from_db()
     verdict = wife.verdict
     assert verdict.performance == {str(a.pk): "50", str(b.pk): "50"} or verdict.performance == {
-        str(a.pk): "50.00", str(b.pk): "50.00"
+        str(a.pk): "50.00",
+        str(b.pk): "50.00",
     }
     assert "OWN-07" in verdict.rules
 
@@ -198,3 +203,38 @@ def test_cus03_lookup_by_name_and_initials_with_constant_queries(site, a, django
     assert len(by_name) == 10
     initials = {result.name for result in customer_lookup(user=a, site=site, query="zs")}
     assert initials == {"张三", "张四", "张十"}  # san, si and shi all begin with s
+
+
+def test_sec05_correction_is_a_new_record_and_keeps_the_place_in_line(clock, site, a, b):
+    from customers.services.registrations import registration_correct
+
+    original = register(site, a, name="张三", phones=("13812345678",), needs={})
+    clock.advance(minutes=30)
+    register(site, b, name="张三", phones=("13812345678",))
+    customer = Customer.objects.get()
+    assert customer.owner == b  # A's registration was incomplete (OWN-14)
+    correction = registration_correct(
+        original=original, actor=a, changes={"needs": {"budget": "2000000"}}, reason="补录预算"
+    )
+    assert correction.corrects == original
+    assert correction.complete
+    original.refresh_from_db()
+    assert original.needs == {}  # never altered
+    customer.refresh_from_db()
+    assert customer.owner == a  # the corrected record ranks at the original's time
+    assert AuditEvent.objects.filter(action="registration.correct", reason="补录预算").exists()
+
+
+def test_sec05_older_corrections_and_others_identity_need_the_manager(clock, site, manager, a, b):
+    from customers.exceptions import CorrectionNeedsManager
+    from customers.services.registrations import registration_correct
+
+    original = register(site, a)
+    clock.advance(days=1)
+    with pytest.raises(CorrectionNeedsManager):
+        registration_correct(original=original, actor=a, changes={"level": "A"}, reason="r")
+    assert Registration.objects.count() == 1
+    correction = registration_correct(original=original, actor=manager, changes={"level": "A"}, reason="r")
+    assert correction.approved_by == manager
+    with pytest.raises(InvalidRegistration):
+        registration_correct(original=original, actor=manager, changes={"level": "B"}, reason="again")

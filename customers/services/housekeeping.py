@@ -1,0 +1,276 @@
+"""The nightly and morning jobs of the customers app (OWN-04, FUP-04, CHAN-02, SEC-06).
+
+Each job is safe to run twice, late, or after a crash (quality.md R4): it selects its work with
+set-based queries from the state in PostgreSQL (protection ends, report dates, activity dates), claims
+rows with ``SELECT … FOR UPDATE SKIP LOCKED`` so two workers never take the same customer, and every
+message carries a dedupe key so a second run sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+import pgtrigger
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import ChannelReport, Customer, CustomerPhone, DepositRecord, FollowUp, Registration
+from customers.office_selectors import follow_up_counts_by_owner, site_today
+from customers.services.verdicts import ownership_refresh, site_zone
+from salesoffice.core.audit import audit_record
+from salesoffice.core.models import Membership, Site, User
+from salesoffice.core.roles import MANAGER_ROLES
+from salesoffice.core.services import notify, policy_current
+
+BATCH = 500
+ANONYMISED_NAME = "已匿名"
+# The append-only triggers the one legal erasure (SEC-06) is allowed past; nothing else uses this.
+ERASURE_TRIGGERS = (
+    "customers.Registration:registration_append_only",
+    "customers.FollowUp:followup_append_only",
+)
+
+
+def _sites() -> list[Site]:
+    return list(Site.objects.filter(is_active=True).order_by("pk"))
+
+
+def _managers(site: Site) -> list[User]:
+    rows = Membership.objects.filter(
+        site=site, role__in=[role.value for role in MANAGER_ROLES], is_active=True, user__is_active=True
+    ).select_related("user")
+    return list({row.user_id: row.user for row in rows}.values())
+
+
+def _claim_each(
+    candidates: Callable[[], QuerySet[Customer]],
+    work: Callable[[Customer], None],
+    *,
+    limit: int | None = None,
+) -> int:
+    """Claim candidates in batches with FOR UPDATE SKIP LOCKED and run ``work`` on each inside the
+    claiming transaction. Rows another worker holds are skipped (it does them); the run walks forward by
+    primary key, so each row is tried at most once and a customer the engine keeps unchanged cannot loop."""
+    last_pk = 0
+    done = 0
+    while limit is None or done < limit:
+        with transaction.atomic():
+            batch = list(
+                candidates()
+                .filter(pk__gt=last_pk)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:BATCH]
+            )
+            if not batch:
+                break
+            for customer in batch:
+                work(customer)
+                done += 1
+            last_pk = batch[-1].pk
+    return done
+
+
+def protection_expiry_run(*, at: dt.datetime | None = None) -> int:
+    """OWN-04: customers whose protection ended before today (site-local) are re-decided with cause
+    "expiry"; the verdict then names the lapse and the customer enters the public pool.
+
+    Runs late without loss (every past end date is picked up) and twice without effect (a lapsed
+    customer has no owner and no protection end any more)."""
+    moment = at or timezone.now()
+    total = 0
+    for site in _sites():
+        today = site_today(site, moment)
+
+        def candidates(site: Site = site, today: dt.date = today) -> QuerySet[Customer]:
+            return Customer.objects.filter(
+                site=site, owner__isnull=False, protected_until__lt=today, merged_into__isnull=True
+            )
+
+        def expire(customer: Customer) -> None:
+            ownership_refresh(customer=customer, cause="expiry", at=moment)
+
+        total += _claim_each(candidates, expire)
+    return total
+
+
+def _warning_threshold(days_left: int, warning_days: Iterable[int]) -> int | None:
+    """OWN-04: the warning a customer with ``days_left`` is due for: the smallest warning day at or
+    above it, so a run that comes late still sends the one warning that was missed."""
+    eligible = sorted(day for day in warning_days if day >= days_left)
+    return eligible[0] if eligible else None
+
+
+def lapse_warnings_send(*, at: dt.datetime | None = None) -> int:
+    """OWN-04: warn each owner before a customer's protection lapses (default 3 days and 1 day before)
+    and give the site manager the day's list of lapsing customers (D-PROT-08).
+
+    Dedupe keys hold the customer, the protection end and the warning day, so a second or late run
+    sends nothing twice."""
+    moment = at or timezone.now()
+    sent = 0
+    for site in _sites():
+        policy, _version = policy_current(site=site, at=moment)
+        if not policy.lapse_warning_days:
+            continue
+        today = site_today(site, moment)
+        horizon = today + dt.timedelta(days=max(policy.lapse_warning_days))
+        lapsing = list(
+            Customer.objects.filter(
+                site=site,
+                owner__isnull=False,
+                protected_until__gte=today,
+                protected_until__lte=horizon,
+                merged_into__isnull=True,
+                anonymised_at__isnull=True,
+            )
+            .select_related("owner")
+            .order_by("protected_until", "pk")
+        )
+        for customer in lapsing:
+            assert customer.protected_until is not None
+            assert customer.owner is not None
+            days_left = (customer.protected_until - today).days
+            threshold = _warning_threshold(days_left, policy.lapse_warning_days)
+            if threshold is None:
+                continue
+            message = notify(
+                recipient=customer.owner, site=site, kind="ownership.lapse_warning",
+                title=_("Protection of %(name)s ends on %(date)s")
+                % {"name": customer.name, "date": customer.protected_until.isoformat()},
+                body=_("Record a follow-up that reaches the customer to keep them (OWN-04)."),
+                link=f"/customers/{customer.pk}/follow-up-file/",
+                dedupe_key=f"lapse:{customer.pk}:{customer.protected_until.isoformat()}:{threshold}",
+            )  # fmt: skip
+            sent += message is not None
+        if lapsing:
+            lines = [f"{customer.name}: {customer.protected_until}" for customer in lapsing[:200]]
+            for manager in _managers(site):
+                message = notify(
+                    recipient=manager, site=site, kind="ownership.lapse_summary",
+                    title=_("%(count)s customers lapse within %(days)s days")
+                    % {"count": len(lapsing), "days": max(policy.lapse_warning_days)},
+                    body="\n".join(lines), link="/customers/pool/",
+                    dedupe_key=f"lapse-summary:{site.pk}:{manager.pk}:{today.isoformat()}",
+                )  # fmt: skip
+                sent += message is not None
+    return sent
+
+
+def follow_up_reminders_send(*, at: dt.datetime | None = None) -> int:
+    """FUP-04: every morning one in-app message per salesperson with their due and overdue follow-ups,
+    and one to each manager with every salesperson's overdue count. One grouped query per site."""
+    moment = at or timezone.now()
+    sent = 0
+    for site in _sites():
+        today = site_today(site, moment)
+        counts = [
+            row for row in follow_up_counts_by_owner(site=site, today=today) if row["due"] or row["overdue"]
+        ]
+        owners = User.objects.in_bulk([row["owner"] for row in counts])
+        for row in counts:
+            message = notify(
+                recipient=owners[row["owner"]], site=site, kind="followup.reminder",
+                title=_("Follow-ups today: %(due)s due, %(overdue)s overdue")
+                % {"due": row["due"], "overdue": row["overdue"]},
+                link="/customers/follow-ups/due/",
+                dedupe_key=f"followup-reminder:{site.pk}:{row['owner']}:{today.isoformat()}",
+            )  # fmt: skip
+            sent += message is not None
+        if counts:
+            body = "\n".join(
+                f"{owners[row['owner']].get_full_name() or owners[row['owner']].username}: {row['overdue']}"
+                for row in counts
+            )
+            for manager in _managers(site):
+                message = notify(
+                    recipient=manager, site=site, kind="followup.overdue_summary",
+                    title=_("Overdue follow-ups by salesperson"), body=body, link="/customers/follow-ups/overview/",
+                    dedupe_key=f"followup-overview:{site.pk}:{manager.pk}:{today.isoformat()}",
+                )  # fmt: skip
+                sent += message is not None
+    return sent
+
+
+def channel_reports_expire(*, at: dt.datetime | None = None) -> int:
+    """CHAN-02: a report not matched by the end of its validity (the report's day plus
+    ``channel_report_valid_days`` - 1, inclusive) becomes expired. One UPDATE per site."""
+    moment = at or timezone.now()
+    total = 0
+    for site in _sites():
+        policy, _version = policy_current(site=site, at=moment)
+        first_valid_day = site_today(site, moment) - dt.timedelta(days=policy.channel_report_valid_days - 1)
+        # Reports made before the start of that local day have run out.
+        cutoff = dt.datetime.combine(first_valid_day, dt.time.min, tzinfo=site_zone(site))
+        total += ChannelReport.objects.filter(
+            site=site, status=ChannelReport.Status.VALID, reported_at__lt=cutoff
+        ).update(status=ChannelReport.Status.EXPIRED)
+    return total
+
+
+def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, 28)
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def anonymisable_customers(*, site: Site, at: dt.datetime) -> QuerySet[Customer]:
+    """SEC-06: customers with no deal (no deposit ever) and no activity for ``retention_months``."""
+    policy, _version = policy_current(site=site, at=at)
+    cutoff = _months_before(at, policy.retention_months)
+    return Customer.objects.filter(site=site, anonymised_at__isnull=True).filter(
+        Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff),
+        ~Exists(DepositRecord.objects.filter(customer=OuterRef("pk"))),
+    )
+
+
+def customers_anonymise(*, at: dt.datetime | None = None) -> int:
+    """SEC-06: remove the name and contact details of customers with no deal and no activity for the
+    retention period; statistics (dates, sources, levels, needs, verdicts) stay.
+
+    Registrations and follow-ups are append-only (REG-04, SEC-05) and hold the name, phones and
+    notes. This is the one erasure the law requires, so only this job passes the append-only
+    triggers, with ``pgtrigger.ignore`` scoped to those two triggers and to this transaction; every
+    other UPDATE or DELETE on them is still rejected by PostgreSQL. After it nothing in the database
+    links the record back to the person."""
+    moment = at or timezone.now()
+    total = 0
+    for site in _sites():
+
+        def candidates(site: Site = site) -> QuerySet[Customer]:
+            return anonymisable_customers(site=site, at=moment)
+
+        def erase(customer: Customer) -> None:
+            _anonymise(customer, moment)
+
+        total += _claim_each(candidates, erase)
+    return total
+
+
+def _anonymise(customer: Customer, moment: dt.datetime) -> None:
+    CustomerPhone.objects.filter(customer=customer).delete()
+    with pgtrigger.ignore(*ERASURE_TRIGGERS):
+        Registration.objects.filter(customer=customer).update(name=ANONYMISED_NAME, phones=[], note="")
+        FollowUp.objects.filter(customer=customer).update(
+            content="", result="", next_step="", referrals_asked=""
+        )
+    ChannelReport.objects.filter(matched_customer=customer).update(
+        customer_name=ANONYMISED_NAME, phone_prefix="", phone_suffix="", agent_full_name=""
+    )
+    for field in (
+        "name_initials",
+        "district",
+        "intent",
+        "decision_maker",
+        "lost_note",
+        "id_type",
+        "id_number",
+    ):
+        setattr(customer, field, "")
+    customer.name = ANONYMISED_NAME
+    customer.anonymised_at = moment
+    customer.save()
+    audit_record(action="customer.anonymise", site=customer.site_id, obj=customer, reason="SEC-06 retention")
