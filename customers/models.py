@@ -6,6 +6,7 @@ rejects UPDATE and DELETE on them; corrections are new rows that point at the or
 
 from __future__ import annotations
 
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -70,6 +71,13 @@ class Household(models.Model):
         return self.name or f"#{self.pk}"
 
 
+# SEC-03: every change of these fields is captured by a PostgreSQL trigger, even by bulk updates or
+# raw SQL that bypass the services; personal fields are left out so anonymisation stays final.
+@pghistory.track(
+    fields=["owner", "protected_until", "status", "level", "merged_into", "anonymised_at"],
+    append_only=True,
+    model_name="CustomerEvent",
+)
 class Customer(models.Model):
     """CUS-01: a person at one site. The owner fields cache the latest stored verdict so the
     counter lookup answers from one indexed row (quality.md P1/P2)."""

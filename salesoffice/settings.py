@@ -38,12 +38,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "pgtrigger",
+    "pghistory",
     "csp",
     "salesoffice.core",
     "customers",
     "reception",
     "deals",
     "handover",
+    "salesoffice.reports",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "salesoffice.core.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -166,6 +169,33 @@ CELERY_BEAT_SCHEDULE = {
     "deals-commission-confirm": {
         "task": "deals.tasks.commission_confirm_task",
         "schedule": crontab(minute=15, hour=16),  # 00:15
+    },
+    # RPT-01: each site's daily report once its own cut-off has passed; dedupe keys make reruns harmless.
+    "reports-daily-deliver": {
+        "task": "salesoffice.reports.tasks.daily_reports_deliver_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    # RPT-02: the weekly report on Monday morning.
+    "reports-weekly-deliver": {
+        "task": "salesoffice.reports.tasks.weekly_reports_deliver_task",
+        "schedule": crontab(minute=0, hour=0, day_of_week="mon"),  # 08:00 Monday in Asia/Shanghai
+    },
+    "handover-move-in-notices": {
+        "task": "handover.tasks.move_in_notices_task",
+        "schedule": crontab(minute=30, hour=0),  # 08:30
+    },
+    # SVC-02/SVC-05: response targets can be 30 minutes, so overdue orders are looked for often.
+    "handover-service-escalations": {
+        "task": "handover.tasks.service_escalations_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "handover-certificate-overdue": {
+        "task": "handover.tasks.certificate_overdue_task",
+        "schedule": crontab(minute=35, hour=0),  # 08:35
+    },
+    "handover-return-visits": {
+        "task": "handover.tasks.return_visits_task",
+        "schedule": crontab(minute=0),
     },
 }
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from pghistory.middleware import HistoryMiddleware
 
 from salesoffice.core.audit import client_ip_var, new_request_id, request_id_var
 from salesoffice.core.exceptions import error_body
@@ -71,3 +72,18 @@ class DatabaseUnavailableMiddleware:
             response.render()
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class HistoryContextMiddleware(HistoryMiddleware):
+    """SEC-03: trigger-captured history rows carry the user, the URL and the request id.
+
+    The context travels as SQL session variables, which exist only on PostgreSQL; on the embedded
+    SQLite default the triggers are not installed, so there is nothing to annotate."""
+
+    def get_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {**super().get_context(request), "request_id": request_id_var.get()}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        return super().__call__(request)

@@ -238,3 +238,35 @@ def test_sec05_older_corrections_and_others_identity_need_the_manager(clock, sit
     assert correction.approved_by == manager
     with pytest.raises(InvalidRegistration):
         registration_correct(original=original, actor=manager, changes={"level": "B"}, reason="again")
+
+
+def test_sec03_bulk_updates_that_bypass_the_services_are_still_captured(site, a, b):
+    """SEC-03: a PostgreSQL trigger records owner changes even from queryset.update()."""
+    from django.apps import apps
+
+    customer_event = apps.get_model("customers", "CustomerEvent")
+    register(site, a)
+    before = customer_event.objects.count()
+    Customer.objects.update(owner=b)  # bypasses save(), services and signals
+    event = customer_event.objects.order_by("-pgh_id").first()
+    assert customer_event.objects.count() == before + 1
+    assert event.owner_id == b.pk
+    with pytest.raises(InternalError), transaction.atomic():
+        customer_event.objects.update(owner=a)
+
+
+def test_sec03_history_rows_carry_the_request_context(client, site, a):
+    from django.apps import apps
+
+    register(site, a)
+    customer = Customer.objects.get()
+    client.force_login(a)
+    client.post(
+        f"/customers/{customer.pk}/follow-up/",
+        {"method": "call", "reached": "on", "level": "A"},
+        headers={"X-Request-Id": "req-hist-1"},
+    )
+    event = apps.get_model("customers", "CustomerEvent").objects.order_by("-pgh_id").first()
+    assert event.level == "A"
+    assert event.pgh_context.metadata["request_id"] == "req-hist-1"
+    assert event.pgh_context.metadata["user"] == a.pk
