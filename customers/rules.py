@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,10 +25,17 @@ def registration_missing_items(
     return missing
 
 
-def follow_up_due(
-    *, level: str, last_contact: dt.date, cadence: Mapping[str, int], next_date: dt.date | None
-) -> dt.date:
-    """FUP-02: the next follow-up is due on the date the salesperson set, else by the level's cadence."""
-    if next_date is not None:
-        return next_date
-    return last_contact + dt.timedelta(days=cadence[level])
+STAGES = ("new", "following", "deposited", "subscribed", "contracted", "owner")
+DEAL_ENDED = "deal_ended"
+
+
+def stage_after(*, current: str, requested: str) -> str:
+    """CUS-01: a stage only moves forward, except ``deal_ended`` (a cancelled or expired deal), which
+    returns a buyer who is not yet an owner to following. A lost customer who pays a deposit is back."""
+    if requested == DEAL_ENDED:
+        return "following" if current in ("deposited", "subscribed", "contracted") else current
+    if requested not in STAGES:
+        raise ValueError(f"unknown stage {requested}")
+    if current == "lost":
+        return requested
+    return requested if STAGES.index(requested) > STAGES.index(current) else current

@@ -25,3 +25,15 @@ class ImportRejected(DomainError):
     """UNIT-01, SEC-07: the uploaded file cannot be read at all (size, type, encoding, header)."""
 
     code = "import_rejected"
+
+
+class ApprovalRequired(Conflict):
+    """DISC-03, DEP-05, CON-04: the step needs an approved request first."""
+
+    code = "approval_required"
+
+
+class DealStateConflict(Conflict):
+    """The deposit, subscription, contract or request is no longer in a state that allows the step."""
+
+    code = "deal_state_conflict"

@@ -113,3 +113,107 @@ class QuoteForm(forms.Form):
         _("Provident fund limit (yuan)"), required=False, initial=Decimal("1000000.00")
     )
     customer_name = forms.CharField(label=_("Customer (for the printout)"), max_length=40, required=False)
+
+
+# --- Deal pages (DEP, DISC, CON, PAY): input checks only ---
+
+METHOD_CHOICES = [
+    ("cash", _("Cash")), ("card", _("Bank card")), ("transfer", _("Bank transfer")),
+    ("wechat", _("WeChat Pay")), ("alipay", _("Alipay")),
+]  # fmt: skip
+
+
+class DepositForm(forms.Form):
+    """DEP-01/02: a deposit for a customer picked by the lookup."""
+
+    customer = forms.IntegerField(label=_("Customer"), widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("Deposit"), choices=[("small", _("Small deposit")), ("large", _("Large deposit"))]
+    )
+    amount = _money(_("Amount (yuan)"))
+    method = forms.ChoiceField(label=_("Paid by"), choices=METHOD_CHOICES)
+    top_up_due_on = forms.DateField(
+        label=_("Agreed top-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class TopUpForm(forms.Form):
+    """DEP-04: the large deposit's total (what is already paid counts)."""
+
+    large_amount = _money(_("Large deposit total (yuan)"))
+    method = forms.ChoiceField(label=_("Paid by"), choices=METHOD_CHOICES)
+
+
+class UnitChangeForm(forms.Form):
+    """DEP-05."""
+
+    to_unit = forms.IntegerField(label=_("New unit"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    approval = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ApprovalRequestForm(forms.Form):
+    """DISC-02 and the other requests to the site manager."""
+
+    kind = forms.ChoiceField(
+        label=_("Request"),
+        choices=[
+            ("discount", _("Discount")), ("unit_change", _("Unit change")), ("hold_extension", _("Hold extension")),
+            ("forfeiture_waiver", _("Forfeiture waiver")), ("cancellation", _("Cancellation")),
+        ],
+    )  # fmt: skip
+    requested_price = _money(_("Requested price (yuan)"), required=False)
+    target_unit = forms.IntegerField(label=_("New unit"), required=False)
+    requested_until = forms.DateTimeField(
+        label=_("Extend to"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    settlement = forms.ChoiceField(
+        label=_("Settlement"), required=False,
+        choices=[("", "—"), ("refund", _("Refund what was paid")), ("buyer", _("Buyer walks away: deposit forfeited")), ("developer", _("Developer cannot sell: double deposit returned"))],
+    )  # fmt: skip
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("change", _("Change")), ("refuse", _("Refuse"))]
+    )
+    note = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    approved_price = _money(_("Approved price (yuan)"), required=False)
+    developer_approval = forms.CharField(
+        label=_("Developer approval reference"), max_length=200, required=False
+    )
+
+
+class SubscriptionForm(forms.Form):
+    """CON-01: the first buyer's ID (more buyers through the API)."""
+
+    name = forms.CharField(label=_("Buyer"), max_length=50)
+    id_type = forms.ChoiceField(
+        label=_("ID document"),
+        choices=[("resident_id", _("Resident ID card")), ("passport", _("Passport")), ("hk_macau_permit", _("Hong Kong/Macau permit")), ("taiwan_permit", _("Taiwan permit")), ("other", _("Other"))],
+    )  # fmt: skip
+    id_number = forms.CharField(label=_("ID number"), max_length=40)
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"),
+        choices=[
+            ("mortgage", _("Mortgage")),
+            ("full_payment", _("Full payment")),
+            ("instalments", _("Instalments")),
+        ],
+    )
+    discount_approval = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    documents_to_bring = forms.CharField(label=_("Documents to bring"), max_length=500, required=False)
+    by_agent = forms.BooleanField(label=_("Represented by an agent"), required=False)
+
+
+class PaymentForm(forms.Form):
+    """PAY-01: finance records money received."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("instalment", _("Instalment")), ("loan_release", _("Loan release")), ("area_adjustment", _("Area adjustment")), ("fee", _("Fee"))],
+    )  # fmt: skip
+    amount = _money(_("Amount (yuan)"))
+    payer = forms.CharField(label=_("Payer"), max_length=100)
+    method = forms.ChoiceField(label=_("Method"), choices=[*METHOD_CHOICES, ("loan", _("Bank loan"))])

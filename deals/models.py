@@ -551,7 +551,9 @@ class MoneyRecord(models.Model):
     payer = models.CharField(_("payer"), max_length=100)
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     receipt_number = models.CharField(_("receipt number"), max_length=30)
-    finance_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    finance_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(_("when"))
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
@@ -678,7 +680,9 @@ class PerformanceCredit(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["user", "at"], name="performance_user_idx")]
         triggers = [
-            pgtrigger.Protect(name="performancecredit_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(
+                name="performancecredit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -14,12 +15,26 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from deals.models import Building, InventoryImport, PriceChange, Unit, UnitStatusChange
+from deals.models import (
+    ApprovalRequest,
+    Building,
+    CommissionRecord,
+    Contract,
+    Deal,
+    Deposit,
+    InventoryImport,
+    MoneyRecord,
+    Mortgage,
+    PriceChange,
+    Subscription,
+    Unit,
+    UnitStatusChange,
+)
 from deals.quotes import FeeBasis, FeeSetting, LoanType, Quote, quote
 from deals.rules import DealRuleError
 from salesoffice.core import access
 from salesoffice.core.exceptions import DomainError
-from salesoffice.core.models import Site
+from salesoffice.core.models import Site, User
 from salesoffice.core.roles import Cap
 
 READ_CAPS = (Cap.UNITS_READ, Cap.UNITS_READ_AVAILABLE)
@@ -344,3 +359,192 @@ def unit_quote(
         raise DomainError(
             _("These loan terms cannot be quoted: %(reason)s") % {"reason": error.message}
         ) from error
+
+
+# --- Deals: scoped reads of deposits, approvals, subscriptions, contracts, money, loans, commission ---
+
+DEAL_VIEW_CAPS = (Cap.DEALS_READ, Cap.DEALS_REQUEST, Cap.PAYMENTS_RECORD)
+
+
+def deals_visible(*, user: Any, site_id: int) -> QuerySet[Deal]:
+    """SEC-01: supervisors, managers, finance and service read the site's deals; a salesperson reads the
+    deals they took and those of customers they own. Another site is a 404."""
+    access.require_site(user, site_id)
+    deals = Deal.objects.filter(site_id=site_id)
+    if access.can(user, site_id, Cap.DEALS_READ) or access.can(user, site_id, Cap.PAYMENTS_RECORD):
+        return deals
+    if access.can(user, site_id, Cap.DEALS_REQUEST):
+        return deals.filter(Q(salesperson=user) | Q(customer__owner=user))
+    raise PermissionDenied
+
+
+def _site_of(model: Any, object_id: Any) -> tuple[Any, int]:
+    row = model.objects.filter(pk=_int_or_404(object_id)).only("pk", "site_id").first()
+    if row is None:
+        raise Http404
+    return row, row.site_id
+
+
+def deal_get(*, user: Any, deal_id: Any) -> Deal:
+    _row, site_id = _site_of(Deal, deal_id)
+    deal = (
+        deals_visible(user=user, site_id=site_id)
+        .select_related("unit__building", "customer", "salesperson", "site")
+        .filter(pk=_int_or_404(deal_id))
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    return deal
+
+
+def deposit_get(*, user: Any, deposit_id: Any) -> Deposit:
+    row, _site = _site_of(Deposit, deposit_id)
+    deal_get(user=user, deal_id=Deposit.objects.only("deal_id").get(pk=row.pk).deal_id)
+    return Deposit.objects.select_related("deal", "unit__building", "customer", "salesperson").get(pk=row.pk)
+
+
+def subscription_get(*, user: Any, subscription_id: Any) -> Subscription:
+    row, _site = _site_of(Subscription, subscription_id)
+    deal_get(user=user, deal_id=Subscription.objects.only("deal_id").get(pk=row.pk).deal_id)
+    return Subscription.objects.select_related(
+        "deal__customer", "deal__salesperson", "deposit", "unit__building", "site"
+    ).get(pk=row.pk)
+
+
+def contract_get(*, user: Any, contract_id: Any) -> Contract:
+    row, _site = _site_of(Contract, contract_id)
+    deal_get(user=user, deal_id=Contract.objects.only("deal_id").get(pk=row.pk).deal_id)
+    return Contract.objects.select_related("deal", "unit__building", "subscription").get(pk=row.pk)
+
+
+def money_record_get(*, user: Any, record_id: Any) -> MoneyRecord:
+    row, _site = _site_of(MoneyRecord, record_id)
+    deal_get(user=user, deal_id=MoneyRecord.objects.only("deal_id").get(pk=row.pk).deal_id)
+    return MoneyRecord.objects.select_related("deal").get(pk=row.pk)
+
+
+def mortgage_get(*, user: Any, mortgage_id: Any) -> Mortgage:
+    row, _site = _site_of(Mortgage, mortgage_id)
+    deal_get(user=user, deal_id=Mortgage.objects.only("deal_id").get(pk=row.pk).deal_id)
+    return Mortgage.objects.select_related("deal__unit__building", "deal__customer").get(pk=row.pk)
+
+
+def approval_list(*, user: Any, site_id: int, status: str = "requested") -> QuerySet[ApprovalRequest]:
+    """DISC-02: the approver's inbox (supervisors and managers see the site's requests); a salesperson
+    sees their own requests."""
+    access.require_site(user, site_id)
+    requests = ApprovalRequest.objects.filter(site_id=site_id).select_related(
+        "unit__building", "target_unit", "customer", "requested_by", "decided_by"
+    )
+    if status:
+        requests = requests.filter(status=status)
+    if access.can(user, site_id, Cap.DISCOUNTS_APPROVE_LIMITED) or access.can(
+        user, site_id, Cap.DEALS_APPROVE
+    ):
+        return requests
+    if access.can(user, site_id, Cap.DEALS_REQUEST):
+        return requests.filter(requested_by=user)
+    raise PermissionDenied
+
+
+def approval_get(*, user: Any, request_id: Any) -> ApprovalRequest:
+    _row, site_id = _site_of(ApprovalRequest, request_id)
+    found = approval_list(user=user, site_id=site_id, status="").filter(pk=_int_or_404(request_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def mortgage_list(*, user: Any, site_id: int) -> QuerySet[Mortgage]:
+    """MORT-01: the loan list (办理贷款客户清单) of the site."""
+    visible = deals_visible(user=user, site_id=site_id)
+    return (
+        Mortgage.objects.filter(site_id=site_id, deal__in=visible)
+        .select_related("deal__unit__building", "deal__customer", "deal__salesperson")
+        .order_by("status_since", "pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class StatementLine:
+    record: CommissionRecord
+    contract_number: str
+    unit: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionStatement:
+    """COMM-03: one salesperson's commission lines of a month, each deal with share, rate and amount."""
+
+    site: Site
+    salesperson: Any
+    year: int
+    month: int
+    lines: list[StatementLine]
+    total: Decimal
+    confirmed: Decimal
+    pending: Decimal
+
+
+def commission_statement(
+    *, user: Any, site_id: int, salesperson_id: Any, year: int, month: int
+) -> CommissionStatement:
+    """COMM-03: a salesperson reads their own statement; managers and finance read anyone's at the site."""
+    access.require_site(user, site_id)
+    person_id = _int_or_404(salesperson_id)
+    if person_id != user.pk and not (
+        access.can(user, site_id, Cap.REPORTS_MONEY) or access.can(user, site_id, Cap.REPORTS_SITE)
+    ):
+        raise PermissionDenied
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    site = Site.objects.get(pk=site_id)
+    zone = zoneinfo.ZoneInfo(site.time_zone)
+    start = dt.datetime(year, month, 1, tzinfo=zone)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    records = list(
+        CommissionRecord.objects.filter(site_id=site_id, user_id=person_id, at__gte=start, at__lt=end)
+        .select_related("deal__unit__building")
+        .order_by("at", "pk")
+    )
+    numbers = dict(
+        Contract.objects.filter(deal_id__in={record.deal_id for record in records}).values_list(
+            "deal_id", "number"
+        )
+    )
+    lines = [
+        StatementLine(
+            record=record, contract_number=numbers.get(record.deal_id, ""), unit=str(record.deal.unit)
+        )
+        for record in records
+    ]
+    salesperson = User.objects.filter(pk=person_id).first()
+    if salesperson is None:
+        raise Http404
+    return CommissionStatement(
+        site=site,
+        salesperson=salesperson,
+        year=year,
+        month=month,
+        lines=lines,
+        total=sum((record.amount for record in records), Decimal("0.00")),
+        confirmed=sum(
+            (r.amount for r in records if r.status == CommissionRecord.Status.CONFIRMED), Decimal("0.00")
+        ),
+        pending=sum(
+            (r.amount for r in records if r.status == CommissionRecord.Status.PENDING), Decimal("0.00")
+        ),
+    )
+
+
+def unit_active_deal(*, user: Any, unit: Unit) -> Deal | None:
+    """UNIT-03: the one active deal holding the unit, when the user may read it."""
+    if not any(access.can(user, unit.site_id, cap) for cap in DEAL_VIEW_CAPS):
+        return None
+    return (
+        deals_visible(user=user, site_id=unit.site_id)
+        .filter(unit=unit, status__in=Deal.ACTIVE)
+        .select_related("customer")
+        .first()
+    )

@@ -35,3 +35,87 @@ api_urlpatterns = [
     ),
     path("unit-imports/<int:import_id>/", apis.InventoryImportStatusApi.as_view(), name="api-unit-import"),
 ]
+
+urlpatterns += [
+    path("units/<int:unit_id>/deposit/", views.deposit_new, name="deals-deposit-new"),
+    path("customer-search/", views.customer_search, name="deals-customer-search"),
+    path("deals/<int:deal_id>/", views.deal_detail, name="deals-deal"),
+    path("deals/<int:deal_id>/request/", views.approval_new, name="deals-approval-new"),
+    path("deals/<int:deal_id>/subscription/", views.subscription_new, name="deals-subscription-new"),
+    path("deals/<int:deal_id>/ledger/", views.ledger, name="deals-ledger"),
+    path("deposits/<int:deposit_id>/top-up/", views.deposit_top_up, name="deals-top-up"),
+    path("deposits/<int:deposit_id>/change-unit/", views.deposit_change_unit, name="deals-change-unit"),
+    path("approvals/", views.approvals_inbox, name="deals-approvals"),
+    path("approvals/<int:request_id>/", views.approval_detail, name="deals-approval"),
+    path("subscriptions/<int:subscription_id>/pdf/", views.subscription_pdf, name="deals-subscription-pdf"),
+    path("subscriptions/<int:subscription_id>/signing/", views.signing, name="deals-signing"),
+    path("mortgages/", views.mortgages, name="deals-mortgages"),
+    path("commission/", views.commission, name="deals-commission"),
+    path("commission/<str:fmt>/", views.commission_export, name="deals-commission-export"),
+]
+
+api_urlpatterns += [
+    path("units/<int:unit_id>/hold/", apis.UnitHoldApi.as_view(), name="api-unit-hold"),
+    path("units/<int:unit_id>/reserve/", apis.UnitReserveApi.as_view(), name="api-unit-reserve"),
+    path("deposits/<int:deposit_id>/top-up/", apis.DepositTopUpApi.as_view(), name="api-deposit-top-up"),
+    path(
+        "deposits/<int:deposit_id>/change-unit/",
+        apis.DepositChangeUnitApi.as_view(),
+        name="api-deposit-change-unit",
+    ),
+    path("deposits/<int:deposit_id>/extend/", apis.DepositExtendApi.as_view(), name="api-deposit-extend"),
+    path(
+        "deposits/<int:deposit_id>/waive-forfeiture/",
+        apis.DepositWaiveForfeitureApi.as_view(),
+        name="api-deposit-waive-forfeiture",
+    ),
+    path(
+        "deposits/<int:deposit_id>/subscription/",
+        apis.SubscriptionCreateApi.as_view(),
+        name="api-subscription-create",
+    ),
+    path("sites/<int:site_id>/approvals/", apis.ApprovalListApi.as_view(), name="api-approvals"),
+    path("approvals/", apis.ApprovalCreateApi.as_view(), name="api-approval-create"),
+    path("approvals/<int:request_id>/", apis.ApprovalDetailApi.as_view(), name="api-approval"),
+    path(
+        "approvals/<int:request_id>/approve/", apis.ApprovalApproveApi.as_view(), name="api-approval-approve"
+    ),
+    path("approvals/<int:request_id>/refuse/", apis.ApprovalRefuseApi.as_view(), name="api-approval-refuse"),
+    path(
+        "subscriptions/<int:subscription_id>/", apis.SubscriptionDetailApi.as_view(), name="api-subscription"
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/check/",
+        apis.SubscriptionCheckApi.as_view(),
+        name="api-subscription-check",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/sign/", apis.ContractSignApi.as_view(), name="api-contract-sign"
+    ),
+    path(
+        "contracts/<int:contract_id>/approve/", apis.ContractApproveApi.as_view(), name="api-contract-approve"
+    ),
+    path("contracts/<int:contract_id>/file/", apis.ContractFileApi.as_view(), name="api-contract-file"),
+    path(
+        "deals/<int:deal_id>/cancellations/",
+        apis.CancellationCreateApi.as_view(),
+        name="api-cancellation-create",
+    ),
+    path(
+        "cancellations/<int:request_id>/complete/",
+        apis.CancellationCompleteApi.as_view(),
+        name="api-cancellation-complete",
+    ),
+    path("deals/<int:deal_id>/payments/", apis.PaymentCreateApi.as_view(), name="api-payment-create"),
+    path("deals/<int:deal_id>/ledger/", apis.DealLedgerApi.as_view(), name="api-deal-ledger"),
+    path("payments/<int:record_id>/reverse/", apis.PaymentReverseApi.as_view(), name="api-payment-reverse"),
+    path("deals/<int:deal_id>/mortgage/", apis.MortgageStartApi.as_view(), name="api-mortgage-start"),
+    path(
+        "mortgages/<int:mortgage_id>/advance/", apis.MortgageAdvanceApi.as_view(), name="api-mortgage-advance"
+    ),
+    path(
+        "sites/<int:site_id>/commission-statement/",
+        apis.CommissionStatementApi.as_view(),
+        name="api-commission-statement",
+    ),
+]

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,17 +18,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from customers.selectors import customer_get_for_user, customer_lookup, sees_full_details
 from deals import documents, selectors, services
-from deals.forms import BatchForm, BoardFilterForm, ImportForm, PriceChangeForm, QuoteForm, ReasonForm
-from deals.models import Unit
+from deals.forms import (
+    ApprovalRequestForm,
+    BatchForm,
+    BoardFilterForm,
+    DecisionForm,
+    DepositForm,
+    ImportForm,
+    PaymentForm,
+    PriceChangeForm,
+    QuoteForm,
+    ReasonForm,
+    SubscriptionForm,
+    TopUpForm,
+    UnitChangeForm,
+)
+from deals.models import ApprovalRequest, Deposit, Subscription, Unit
 from deals.quotes import LoanType
-from deals.rules import UnitAction
+from deals.rules import DepositKind, UnitAction
 from deals.services import MAX_IMPORT_ROWS
+from deals.services.contracts import AGENT_CHECK, CHECKLIST
+from deals.services.payments import mortgage_deadline
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.exceptions import DomainError
 from salesoffice.core.models import User
+from salesoffice.core.phones import mask_id_number
 from salesoffice.core.roles import Cap
+from salesoffice.core.services import policy_current
 from salesoffice.core.workspace import require_current_site
 
 
@@ -97,6 +117,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         else [],
         "can_control": can_control,
         "price_form": PriceChangeForm(),
+        "can_hold": access.can(request.user, unit.site_id, Cap.UNITS_HOLD),
+        "active_deal": selectors.unit_active_deal(user=request.user, unit=unit),
     }
     template = "deals/_unit_detail.html" if request.headers.get("HX-Request") else "deals/unit_detail.html"
     return render(request, template, context)
@@ -260,4 +282,390 @@ def quote_pdf(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="quote-{context["unit"].pk}.pdf"'
+    return response
+
+
+# --- Deal pages: deposits from the board's unit panel, approvals inbox, subscription, signing, ledger,
+# loans and commission (DEP, DISC, CON, PAY, MORT, COMM) ---
+
+
+def _deal_redirect(deal_id: int) -> HttpResponse:
+    return redirect("deals-deal", deal_id=deal_id)
+
+
+def _fail(request: HttpRequest, error: DomainError) -> None:
+    fields = "; ".join(
+        str(message)
+        for messages_ in error.fields.values()
+        for message in (messages_ if isinstance(messages_, list) else [messages_])
+    )
+    messages.error(
+        request,
+        f"{error.message} {fields}".strip() if fields and fields not in error.message else error.message,
+    )
+
+
+@login_required
+def deposit_new(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """DEP-01/02: take a small or large deposit on the unit for a customer picked by the lookup."""
+    unit = selectors.unit_get(user=request.user, unit_id=unit_id)
+    access.require(request.user, unit.site_id, Cap.UNITS_HOLD)
+    form = DepositForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer = customer_get_for_user(user=request.user, customer_id=data["customer"])
+            deposit = services.deposit_take(
+                unit=unit, customer=customer, actor=_staff(request), kind=DepositKind(data["kind"]),
+                amount=data["amount"], method=data["method"], top_up_due_on=data["top_up_due_on"],
+            )  # fmt: skip
+            messages.success(request, _("Deposit taken; receipt issued."))
+            return _deal_redirect(deposit.deal_id)
+        except DomainError as error:
+            _fail(request, error)
+    policy, _version = policy_current(site=unit.site_id)
+    return render(request, "deals/deposit_new.html", {"unit": unit, "form": form, "policy": policy})
+
+
+@login_required
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """The deposit form's customer picker: a bounded, masked lookup (CUS-03, SEC-02), never a full list."""
+    site = require_current_site(request)
+    results = customer_lookup(user=request.user, site=site, query=request.GET.get("q", "")[:40], limit=10)
+    return render(request, "deals/_customer_results.html", {"results": results})
+
+
+@login_required
+@require_GET
+def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """A deal's deposits, subscription, contract, requests and the next steps."""
+    deal = selectors.deal_get(user=request.user, deal_id=deal_id)
+    deposits = list(deal.deposits.select_related("unit__building").order_by("-paid_at", "-id"))
+    active = next((deposit for deposit in deposits if deposit.status == Deposit.Status.ACTIVE), None)
+    subscription = deal.subscriptions.filter(status=Subscription.Status.ACTIVE).first()
+    context = {
+        "deal": deal,
+        "deposits": deposits,
+        "active": active,
+        "subscription": subscription,
+        "subscriptions": deal.subscriptions.order_by("-created_at")[:10],
+        "contract": deal.contracts.order_by("-signed_at").first(),
+        "requests": ApprovalRequest.objects.filter(Q(deal=deal) | Q(unit=deal.unit, customer=deal.customer, deal__isnull=True)).order_by("-requested_at")[:20],
+        "approved_discount": ApprovalRequest.objects.filter(
+            kind=ApprovalRequest.Kind.DISCOUNT, status=ApprovalRequest.Status.APPROVED, unit=deal.unit, customer=deal.customer
+        ).order_by("-decided_at").first(),
+        "top_up_form": TopUpForm(),
+        "change_form": UnitChangeForm(),
+        "request_form": ApprovalRequestForm(),
+        "subscription_form": SubscriptionForm(),
+        "is_manager": access.is_manager(request.user, deal.site_id),
+        "can_record": access.can(request.user, deal.site_id, Cap.PAYMENTS_RECORD),
+    }  # fmt: skip
+    return render(request, "deals/deal.html", context)
+
+
+@login_required
+@require_POST
+def deposit_top_up(request: HttpRequest, deposit_id: int) -> HttpResponse:
+    """DEP-04."""
+    deposit = selectors.deposit_get(user=request.user, deposit_id=deposit_id)
+    form = TopUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deposit_top_up(
+                deposit=deposit,
+                actor=_staff(request),
+                large_amount=form.cleaned_data["large_amount"],
+                method=form.cleaned_data["method"],
+            )
+            messages.success(request, _("Topped up to a large deposit."))
+        except DomainError as error:
+            _fail(request, error)
+    else:
+        messages.error(request, _("Please correct the marked fields."))
+    return _deal_redirect(deposit.deal_id)
+
+
+@login_required
+@require_POST
+def deposit_change_unit(request: HttpRequest, deposit_id: int) -> HttpResponse:
+    """DEP-05."""
+    deposit = selectors.deposit_get(user=request.user, deposit_id=deposit_id)
+    form = UnitChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            to_unit = selectors.unit_get(user=request.user, unit_id=form.cleaned_data["to_unit"])
+            approval = (
+                selectors.approval_get(user=request.user, request_id=form.cleaned_data["approval"])
+                if form.cleaned_data["approval"] else None
+            )  # fmt: skip
+            services.deposit_unit_change(
+                deposit=deposit,
+                to_unit=to_unit,
+                actor=_staff(request),
+                reason=form.cleaned_data["reason"],
+                approval=approval,
+            )
+            messages.success(request, _("Unit changed."))
+        except DomainError as error:
+            _fail(request, error)
+    return _deal_redirect(deposit.deal_id)
+
+
+@login_required
+@require_POST
+def approval_new(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """DISC-02: ask the site manager; the deal page then polls the answer."""
+    deal = selectors.deal_get(user=request.user, deal_id=deal_id)
+    form = ApprovalRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            kind = data["kind"]
+            if kind == ApprovalRequest.Kind.CANCELLATION:
+                services.cancellation_request(
+                    deal=deal, actor=_staff(request), reason=data["reason"], settlement=data["settlement"]
+                )
+            else:
+                target = (
+                    selectors.unit_get(user=request.user, unit_id=data["target_unit"])
+                    if data["target_unit"]
+                    else None
+                )
+                services.approval_request(
+                    kind=kind, actor=_staff(request), unit=deal.unit, customer=deal.customer, deal=deal,
+                    reason=data["reason"], requested_price=data["requested_price"], target_unit=target,
+                    requested_until=data["requested_until"],
+                )  # fmt: skip
+            messages.success(request, _("Request sent to the site manager."))
+        except DomainError as error:
+            _fail(request, error)
+    else:
+        messages.error(request, _("Please correct the marked fields."))
+    return _deal_redirect(deal.pk)
+
+
+@login_required
+@require_GET
+def approvals_inbox(request: HttpRequest) -> HttpResponse:
+    """DISC-02: the approver's phone-friendly inbox, waiting requests first."""
+    site = require_current_site(request)
+    waiting = selectors.approval_list(user=request.user, site_id=site.pk)[:50]
+    decided = selectors.approval_list(user=request.user, site_id=site.pk, status="").exclude(
+        status="requested"
+    )[:20]
+    return render(
+        request, "deals/approvals.html", {"waiting": waiting, "decided": decided, "form": DecisionForm()}
+    )
+
+
+@login_required
+def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """DISC-02: a request's status; polled by the requester's page until it is decided. POST decides it."""
+    approval = selectors.approval_get(user=request.user, request_id=request_id)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.approval_decide(
+                    request=approval, actor=_staff(request), decision=data["decision"], note=data["note"],
+                    approved_price=data["approved_price"], developer_approval=data["developer_approval"],
+                )  # fmt: skip
+                messages.success(request, _("Decision recorded; the requester has been told."))
+            except DomainError as error:
+                _fail(request, error)
+        return redirect("deals-approvals")
+    return render(request, "deals/_approval_status.html", {"approval": approval})
+
+
+@login_required
+@require_POST
+def subscription_new(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """CON-01: the subscription from the active large deposit, with an approved discount if any."""
+    deal = selectors.deal_get(user=request.user, deal_id=deal_id)
+    form = SubscriptionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        deposit = deal.deposits.filter(status=Deposit.Status.ACTIVE).first()
+        try:
+            if deposit is None:
+                raise DomainError(_("A subscription needs an active large deposit."))
+            approval = (
+                selectors.approval_get(user=request.user, request_id=data["discount_approval"])
+                if data["discount_approval"]
+                else None
+            )
+            services.subscription_create(
+                deposit=deposit, actor=_staff(request),
+                buyers=[{"name": data["name"], "id_type": data["id_type"], "id_number": data["id_number"]}],
+                payment_method=data["payment_method"], discount_approval=approval,
+                documents_to_bring=data["documents_to_bring"], by_agent=data["by_agent"],
+            )  # fmt: skip
+            messages.success(request, _("Subscription created."))
+        except DomainError as error:
+            _fail(request, error)
+    else:
+        messages.error(request, _("Please correct the marked fields."))
+    return _deal_redirect(deal.pk)
+
+
+def _buyers_for(user: Any, subscription: Subscription) -> list[dict[str, str]]:
+    # SEC-02: ID numbers in full only for those with full rights on the customer.
+    full = sees_full_details(user, subscription.deal.customer)
+    return [
+        {**buyer, "id_number": buyer["id_number"] if full else mask_id_number(buyer["id_number"])}
+        for buyer in subscription.buyers
+    ]
+
+
+@login_required
+@require_GET
+def subscription_pdf(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """CON-01: the subscription form as PDF with the site's header; the export is audited (SEC-03)."""
+    subscription = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
+    pdf = documents.subscription_pdf({
+        "subscription": subscription, "site": subscription.site, "unit": subscription.unit,
+        "buyers": _buyers_for(request.user, subscription), "deposit": subscription.deposit,
+        "salesperson": subscription.deal.salesperson, "now": timezone.now(),
+    })  # fmt: skip
+    audit_record(
+        action="subscription.pdf", actor=_staff(request), site=subscription.site_id, obj=subscription
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="subscription-{subscription.number}.pdf"'
+    return response
+
+
+@login_required
+def signing(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """CON-02: tick the checks with who and when, then sign the contract."""
+    subscription = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
+    if request.method == "POST":
+        try:
+            if "item" in request.POST:
+                services.subscription_check(
+                    subscription=subscription, item=request.POST["item"], actor=_staff(request)
+                )
+            else:
+                services.contract_sign(
+                    subscription=subscription, actor=_staff(request),
+                    power_of_attorney_ref=request.POST.get("power_of_attorney_ref", "")[:100],
+                )  # fmt: skip
+                messages.success(request, _("Contract signed."))
+                return _deal_redirect(subscription.deal_id)
+        except DomainError as error:
+            _fail(request, error)
+        return redirect("deals-signing", subscription_id=subscription.pk)
+    items = (*CHECKLIST, AGENT_CHECK) if subscription.by_agent else CHECKLIST
+    labels = {
+        "id_verified": _("Original ID verified"), "qualification_confirmed": _("Purchase qualification confirmed"),
+        "terms_explained": _("Main terms of the model contract explained"), AGENT_CHECK: _("Notarised power of attorney verified"),
+    }  # fmt: skip
+    checks = [(item, labels[item], subscription.checklist.get(item)) for item in items]
+    return render(
+        request, "deals/signing.html",
+        {"subscription": subscription, "checks": checks, "buyers": _buyers_for(request.user, subscription), "complete": all(check[2] for check in checks)},
+    )  # fmt: skip
+
+
+@login_required
+def ledger(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """PAY-01/02: finance's ledger of one deal with balance, due, overdue and next due date."""
+    deal = selectors.deal_get(user=request.user, deal_id=deal_id)
+    can_record = access.can(request.user, deal.site_id, Cap.PAYMENTS_RECORD)
+    form = PaymentForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if "reverse" in request.POST:
+                record = selectors.money_record_get(user=request.user, record_id=request.POST["reverse"])
+                services.payment_reverse(
+                    record=record, actor=_staff(request), reason=request.POST.get("reason", "")
+                )
+            elif form.is_valid():
+                services.payment_record(deal=deal, actor=_staff(request), **form.cleaned_data)
+            messages.success(request, _("Ledger updated."))
+        except DomainError as error:
+            _fail(request, error)
+        return redirect("deals-ledger", deal_id=deal.pk)
+    position = services.deal_position(deal=deal, today=timezone.localdate())
+    records = deal.money_records.select_related("finance_user", "reverses").order_by("at", "id")
+    return render(
+        request,
+        "deals/ledger.html",
+        {
+            "deal": deal,
+            "records": records,
+            "position": position,
+            "form": form,
+            "can_record": can_record,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def mortgages(request: HttpRequest) -> HttpResponse:
+    """MORT-01/02: the loan list (办理贷款客户清单) with the next step and overdue flags."""
+    site = require_current_site(request)
+    today = timezone.localdate()
+    rows = [
+        (mortgage, mortgage_deadline(mortgage, today))
+        for mortgage in selectors.mortgage_list(user=request.user, site_id=site.pk)[:200]
+    ]
+    return render(request, "deals/mortgages.html", {"rows": rows, "today": today})
+
+
+def _statement(request: HttpRequest) -> Any:
+    site = require_current_site(request)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+    except ValueError:
+        raise Http404 from None
+    return selectors.commission_statement(
+        user=request.user,
+        site_id=site.pk,
+        salesperson_id=request.GET.get("salesperson", request.user.pk),
+        year=year,
+        month=month,
+    )
+
+
+@login_required
+@require_GET
+def commission(request: HttpRequest) -> HttpResponse:
+    """COMM-03: the monthly commission statement of a salesperson."""
+    statement = _statement(request)
+    return render(
+        request, "deals/commission.html", {"statement": statement, "query": request.GET.urlencode()}
+    )
+
+
+@login_required
+@require_GET
+def commission_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """COMM-03: the statement as PDF or Excel; every export is audited with its filter (SEC-03)."""
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404
+    statement = _statement(request)
+    name = f"commission-{statement.salesperson.pk}-{statement.year}-{statement.month:02d}"
+    if fmt == "pdf":
+        body = documents.commission_pdf({"statement": statement, "now": timezone.now()})
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    else:
+        body = documents.commission_xlsx(statement)
+        response = HttpResponse(
+            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    audit_record(
+        action=f"commission.export_{fmt}", actor=_staff(request), site=statement.site,
+        object_type="deals.commission_statement", object_id=statement.salesperson.pk,
+        after={"year": statement.year, "month": statement.month, "salesperson": statement.salesperson.pk},
+    )  # fmt: skip
     return response

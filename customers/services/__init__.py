@@ -22,6 +22,7 @@ from customers.services.housekeeping import (
 from customers.services.merge import customer_merge, customer_merge_undo
 from customers.services.pool import departure_handover, pool_claim, pool_distribute
 from customers.services.registrations import follow_up_record, registration_create, relation_link
+from customers.services.stages import customer_stage_set, deposit_record_cancel
 from customers.services.verdicts import decision_record, deposit_record, ownership_refresh
 
 __all__ = [
@@ -37,10 +38,12 @@ __all__ = [
     "customer_merge",
     "customer_merge_undo",
     "customer_personality_set",
+    "customer_stage_set",
     "customers_anonymise",
     "decision_record",
     "departure_handover",
     "deposit_record",
+    "deposit_record_cancel",
     "dispute_decide",
     "dispute_open",
     "follow_up_record",

@@ -33,3 +33,31 @@ class UnitFactory(factory.django.DjangoModelFactory):
     list_total = Decimal("2000000.00")
     sales_batch = "一期"
     status = Unit.Status.AVAILABLE
+
+
+def customer_for(site, salesperson, *, name="张三", phone="13812345678", **extra):
+    """A registered customer owned by ``salesperson`` (a complete visit registration made just now)."""
+    from tests.customers.factories import register
+
+    return register(site, salesperson, name=name, phones=(phone,), **extra).customer
+
+
+def small_deposit(unit, customer, actor, amount=Decimal("5000.00")):
+    from deals import services
+    from deals.rules import DepositKind
+
+    return services.deposit_take(
+        unit=unit, customer=customer, actor=actor, kind=DepositKind.SMALL, amount=amount, method="wechat"
+    )
+
+
+def large_deposit(unit, customer, actor, amount=Decimal("50000.00")):
+    from deals import services
+    from deals.rules import DepositKind
+
+    return services.deposit_take(
+        unit=unit, customer=customer, actor=actor, kind=DepositKind.LARGE, amount=amount, method="transfer"
+    )
+
+
+BUYER = {"name": "张三", "id_type": "resident_id", "id_number": "110105199001011234"}

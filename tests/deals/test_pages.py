@@ -35,7 +35,7 @@ def test_unit_04_board_shows_units_coloured_by_status_and_polls_the_grid(site, s
     assert response.status_code == 200
     assert "status-reserved" in html
     assert "1801" in html
-    assert "3012500.00" in html
+    assert "3,012,500.00" in html
     assert f'hx-get="/deals/board/{building.pk}/grid/?' in html
     assert 'hx-trigger="every 2s"' in html
     assert "/static/deals/deals." in html
@@ -145,8 +145,8 @@ def test_quote_01_calculator_page_shows_s_deal_4_figures(site, salesperson):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "4490.45" in html
-    assert "5694.44" in html
+    assert "4,490.45" in html
+    assert "5,694.44" in html
 
 
 def test_quote_02_pdf_renders_with_the_customer_figures(site, salesperson):
@@ -161,8 +161,8 @@ def test_quote_02_pdf_renders_with_the_customer_figures(site, salesperson):
     text = subprocess.run(
         ["/usr/bin/pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
-    assert "4490.45" in text
-    assert "1000000.00" in text
+    assert "4,490.45" in text
+    assert "1,000,000.00" in text
     assert "张先生" in text
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "quote.pdf").write_bytes(pdf)

@@ -207,7 +207,9 @@ def test_unit_01_import_rejects_a_unit_that_already_exists(site, manager):
     result = services.inventory_import_run(import_id=record.pk)
 
     assert result.status == InventoryImport.Status.REJECTED
-    assert result.errors == [{"row": 3, "column": "number", "message": "This unit already exists."}]
+    assert result.errors == [
+        {"row": 3, "column": "number", "message": "该房源已存在。"}
+    ]  # Chinese by default
     assert Unit.objects.count() == 1
 
 
