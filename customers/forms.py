@@ -109,9 +109,8 @@ class DecisionForm(forms.Form):
         people = [(person.pk, person.get_full_name()) for person in salespeople]
         owner_field = self.fields["owner"]
         split_field = self.fields["split_with"]
-        assert isinstance(owner_field, forms.TypedChoiceField) and isinstance(
-            split_field, forms.TypedChoiceField
-        )
+        assert isinstance(owner_field, forms.TypedChoiceField)
+        assert isinstance(split_field, forms.TypedChoiceField)
         owner_field.choices = [("", _("Public pool")), *people]
         split_field.choices = [("", "—"), *people]
 

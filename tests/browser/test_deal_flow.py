@@ -31,7 +31,7 @@ def test_deal_flow_from_quote_to_contract(page, browser, live_server, login, scr
     page.goto(f"{url}/deals/quote/?unit={unit.pk}")
     screenshot("deal-1-quote")
     _board_status(page, url, unit, "available")
-    page.click(f".unit-cell.status-available")
+    page.click(".unit-cell.status-available")
     page.click(f"a[href='/deals/units/{unit.pk}/deposit/']")
 
     page.fill("#customer-q", "5678")
@@ -81,7 +81,8 @@ def test_deal_flow_from_quote_to_contract(page, browser, live_server, login, scr
     screenshot("deal-6-subscription")
     pdf_href = page.get_attribute("a[href*='/pdf/']", "href")
     pdf = page.request.get(f"{url}{pdf_href}")
-    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    assert pdf.status == 200
+    assert pdf.body().startswith(b"%PDF")
 
     page.click("a[href*='/signing/']")
     for _ in range(3):

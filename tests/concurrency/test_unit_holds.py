@@ -33,7 +33,7 @@ def test_r1_concurrent_holds_on_one_unit_exactly_one_wins(site, staff):
         unit = UnitFactory(building__site=site, floor=round_ % 30 + 1, number=f"R{round_:03d}")
         start = threading.Barrier(WORKERS)
 
-        def attempt(index: int, unit_id: int = unit.pk) -> str:
+        def attempt(index: int, unit_id: int = unit.pk, start: threading.Barrier = start) -> str:
             try:
                 if index < WORKERS:
                     start.wait()
