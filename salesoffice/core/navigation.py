@@ -21,6 +21,16 @@ class NavEntry:
     order: int
 
 
+# Each app registers in its own band of ``order``; a band is one menu of the navigation bar.
+MENUS: tuple[tuple[int, int, str | Promise], ...] = (
+    (10, 19, _("Reception")),
+    (20, 39, _("Customers")),
+    (40, 59, _("Deals")),
+    (60, 79, _("Handover and service")),
+    (80, 89, _("Reports")),
+    (90, 99, _("Administration")),
+)
+
 _ENTRIES: list[NavEntry] = []
 
 
@@ -38,3 +48,11 @@ register(_("Dashboard"), "dashboard", order=0)
 register(_("Site policy"), "policy", Cap.POLICY_READ, order=90)
 register(_("Audit trail"), "audit-list", Cap.AUDIT_READ, order=95)
 register(_("API tokens"), "tokens", Cap.STAFF_MANAGE, order=96)
+
+
+def menu_of(entry: NavEntry) -> str | Promise | None:
+    """The menu an entry belongs to, or None for the few that stand on the bar themselves."""
+    for low, high, label in MENUS:
+        if low <= entry.order <= high:
+            return label
+    return None

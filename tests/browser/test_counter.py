@@ -15,6 +15,7 @@ def test_lookup_register_and_masked_lookup(page, live_server, login, screenshot,
 
     login(first, PASSWORD)
     page.click("nav.mainnav >> text=客户查询")
+    page.wait_for_load_state("networkidle")  # htmx binds the search box once its script has run
     page.fill("#lookup-q", "13812345678")
     page.wait_for_selector("text=此案场尚无此客户登记")
     screenshot("counter-unknown-number")
@@ -34,7 +35,7 @@ def test_lookup_register_and_masked_lookup(page, live_server, login, screenshot,
 
     page.click("button:has-text('退出')")
     login(second, PASSWORD)
-    page.goto(f"{live_server.url}/customers/counter/")
+    page.goto(f"{live_server.url}/customers/counter/", wait_until="networkidle")
     page.fill("#lookup-q", "5678")
     page.wait_for_selector(".lookup-row")
     row = page.inner_text(".lookup-row")

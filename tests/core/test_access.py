@@ -49,11 +49,11 @@ def test_inactive_membership_gives_no_access(staff, site):
 @pytest.mark.django_db
 def test_navigation_follows_the_role(client, site, manager, salesperson):
     client.force_login(salesperson)
-    labels = [item["url"] for item in client.get("/").context["nav"]]
+    labels = _nav_urls(client.get("/").context["nav"])
     assert "/audit/" not in labels
     assert "/policy/" in labels
     client.force_login(manager)
-    assert "/audit/" in [item["url"] for item in client.get("/").context["nav"]]
+    assert "/audit/" in _nav_urls(client.get("/").context["nav"])
 
 
 @pytest.mark.django_db
@@ -77,3 +77,16 @@ def test_user_without_any_site_sees_not_found(client, django_user_model):
     user = django_user_model.objects.create_user(username="nobody", password="Long-enough-2026")
     client.force_login(user)
     assert client.get("/").status_code == 404
+
+
+def _nav_urls(nav):
+    return [link["url"] for item in nav for link in item.get("links", [item])]
+
+
+@pytest.mark.django_db
+def test_navigation_groups_links_into_menus(client, site, manager):
+    client.force_login(manager)
+    nav = client.get("/").context["nav"]
+    menus = [item for item in nav if "links" in item]
+    assert menus, nav
+    assert all(len(menu["links"]) > 1 for menu in menus)

@@ -12,3 +12,12 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// One navigation menu open at a time; a click elsewhere closes it.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
+});
