@@ -18,6 +18,7 @@ from customers.forms import CorrectionForm, DecisionForm, DisputeForm, FollowUpF
 from customers.services.registrations import registration_correct as correct_registration
 from salesoffice.core import access
 from salesoffice.core.exceptions import DomainError
+from salesoffice.core.panels import customer_panels
 from salesoffice.core.roles import SALES_ROLES, Cap
 from salesoffice.core.workspace import require_current_site
 
@@ -102,6 +103,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_dispute": bool(roles & SALES_ROLES) and customer.owner_id != request.user.pk,
         "follow_up_form": FollowUpForm(initial={"level": customer.level}),
         "dispute_form": DisputeForm(),
+        "panels": customer_panels(),
     }
     return render(request, "customers/detail.html", context)
 

@@ -548,3 +548,14 @@ def unit_active_deal(*, user: Any, unit: Unit) -> Deal | None:
         .select_related("customer")
         .first()
     )
+
+
+def customer_deals(*, user: Any, customer_id: int, site_id: int) -> list[Deal]:
+    """CUS-04: the customer's deals the user may read, newest first, with what the file shows."""
+    return list(
+        deals_visible(user=user, site_id=site_id)
+        .filter(customer_id=customer_id)
+        .select_related("unit__building")
+        .prefetch_related("deposits", "contracts")
+        .order_by("-created_at")[:20]
+    )

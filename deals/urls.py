@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/<int:import_id>/", views.inventory_import_status, name="deals-import-status"),
     path("quote/", views.quote_page, name="deals-quote"),
     path("quote/pdf/", views.quote_pdf, name="deals-quote-pdf"),
+    path("customers/<int:customer_id>/panel/", views.customer_panel, name="deals-customer-panel"),
 ]
 
 api_urlpatterns = [

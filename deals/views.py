@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -40,7 +41,7 @@ from deals.quotes import LoanType
 from deals.rules import DepositKind, UnitAction
 from deals.services import MAX_IMPORT_ROWS
 from deals.services.contracts import AGENT_CHECK, CHECKLIST
-from deals.services.payments import mortgage_deadline
+from deals.services.payments import deal_position, mortgage_deadline
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.exceptions import DomainError
@@ -669,3 +670,16 @@ def commission_export(request: HttpRequest, fmt: str) -> HttpResponse:
         after={"year": statement.year, "month": statement.month, "salesperson": statement.salesperson.pk},
     )  # fmt: skip
     return response
+
+
+@login_required
+def customer_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """CUS-04: the customer's units, deposits, contracts and balance, for the customer file."""
+    customer = customer_get_for_user(user=request.user, customer_id=customer_id)
+    try:
+        deals = selectors.customer_deals(user=request.user, customer_id=customer.pk, site_id=customer.site_id)
+    except PermissionDenied:
+        deals = []
+    today = timezone.localdate()
+    rows = [{"deal": deal, "position": deal_position(deal=deal, today=today)} for deal in deals]
+    return render(request, "deals/_customer_panel.html", {"rows": rows})
