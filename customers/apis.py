@@ -76,6 +76,12 @@ class RegistrationInputSerializer(serializers.Serializer):
     declined_former = serializers.BooleanField(required=False, default=False)
     standin = serializers.BooleanField(required=False, default=False)
     appointment_entered = serializers.BooleanField(required=False, default=False)
+    brought_by_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="CHAN-04: the channel agent who brought them.",
+    )
     informed = serializers.BooleanField(help_text="SEC-06: the customer was told how their data is used.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 

@@ -34,4 +34,8 @@ FIELD_MESSAGES = {
     "contact_in_future": _("The contact time cannot be in the future."),
     "contact_too_old": _("The contact time is more than 30 days ago; register a correction instead."),
     "phone_required": _("Enter at least one phone number that reaches the customer."),
+    "money": _("Enter an amount in yuan as a plain number, e.g. 3000000."),
+    "area": _("Enter an area in m² as a number or a range such as 90-120."),
+    "text": _("At most 100 characters."),
+    "unknown": _("This item is not part of the customer's needs."),
 }

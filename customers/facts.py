@@ -181,6 +181,7 @@ def _registration(row: Registration, first_recorded: dict[int, dt.datetime]) -> 
         declined_former=row.declined_former,
         standin=row.standin,
         appointment_entered=row.appointment_entered,
+        brought_by=str(row.brought_by_id) if row.brought_by_id else None,
     )
 
 

@@ -252,6 +252,11 @@ class Registration(models.Model):
     declined_former = models.BooleanField(_("declined the former salesperson"), default=False)
     standin = models.BooleanField(_("stand-in for the owner"), default=False)
     appointment_entered = models.BooleanField(_("appointment entered in advance"), default=False)
+    # CHAN-04: the channel agent who brought the customer in person.
+    brought_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("brought in person by"),
+    )  # fmt: skip
     notice_version = models.CharField(_("privacy notice version"), max_length=16)
     note = models.TextField(_("note"), blank=True)
     corrects = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 NEEDS_FIELDS = ("budget", "total_price", "area", "layout", "purpose")
@@ -39,3 +40,42 @@ def stage_after(*, current: str, requested: str) -> str:
     if current == "lost":
         return requested
     return requested if STAGES.index(requested) > STAGES.index(current) else current
+
+
+NEEDS_TEXT_FIELDS = ("layout", "purpose", "payment_method", "floor_preference", "district")
+_MAX_MONEY = Decimal("10000000000")
+_MAX_AREA = Decimal("100000")
+
+
+def needs_problems(needs: Mapping[str, Any]) -> dict[str, str]:
+    """SEC-07: what is wrong with a registration's needs, by field (empty when all is well).
+
+    Money (budget, total price) is a plain number of yuan; an area is a number or a range "90-120"
+    in m²; texts are short; other keys are refused."""
+    problems: dict[str, str] = {}
+    for key, value in needs.items():
+        if value in (None, ""):
+            continue
+        if key in ("budget", "total_price"):
+            if not _number_within(value, _MAX_MONEY):
+                problems[key] = "money"
+        elif key == "area":
+            parts = str(value).replace("～", "-").replace("~", "-").split("-")
+            if len(parts) > 2 or not all(_number_within(part.strip(), _MAX_AREA) for part in parts):
+                problems[key] = "area"
+        elif key in NEEDS_TEXT_FIELDS:
+            if not isinstance(value, str) or len(value) > 100:
+                problems[key] = "text"
+        else:
+            problems[key] = "unknown"
+    return problems
+
+
+def _number_within(value: Any, limit: Decimal) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return number.is_finite() and Decimal(0) < number <= limit

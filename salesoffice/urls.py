@@ -11,6 +11,7 @@ import handover.urls
 import reception.urls
 from salesoffice.core import urls as core_urls
 from salesoffice.core import views as core_views
+from salesoffice.reports import urls as reports_urls
 
 api_v1 = [
     *core_urls.api_urlpatterns,
@@ -18,6 +19,7 @@ api_v1 = [
     *reception.urls.api_urlpatterns,
     *deals.urls.api_urlpatterns,
     *handover.urls.api_urlpatterns,
+    *reports_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -26,6 +28,7 @@ urlpatterns = [
     path("reception/", include(reception.urls)),
     path("deals/", include(deals.urls)),
     path("handover/", include(handover.urls)),
+    path("reports/", include(reports_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -26,14 +26,14 @@ from customers.models import (
     Relation,
 )
 from customers.ownership.days import is_late
-from customers.rules import registration_missing_items
+from customers.rules import needs_problems, registration_missing_items
 from customers.services.verdicts import ownership_refresh, site_zone
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.counters import counter_next
 from salesoffice.core.models import Site
 from salesoffice.core.phones import InvalidPhone, Phone, normalize_phone
-from salesoffice.core.roles import Cap
+from salesoffice.core.roles import Cap, Role
 from salesoffice.core.services import policy_current
 
 NOTICE_VERSION = "2026-01"
@@ -99,6 +99,7 @@ def registration_create(
     declined_former: bool = False,
     standin: bool = False,
     appointment_entered: bool = False,
+    brought_by_id: int | None = None,
     notice_version: str = NOTICE_VERSION,
     note: str = "",
     activity_code: str = "",
@@ -125,8 +126,12 @@ def registration_create(
     except InvalidRegistration as error:
         fields.update(error.fields)
         parsed = []
+    for key, problem in needs_problems(needs).items():
+        fields[f"needs.{key}"] = [str(FIELD_MESSAGES[problem])]
     if named_id is not None and not access.works_at(named_id, site.pk):
         fields["named_id"] = [_("Unknown salesperson.")]
+    if brought_by_id is not None and not access.works_at(brought_by_id, site.pk, Role.CHANNEL_AGENT):
+        fields["brought_by_id"] = [_("Unknown channel agent.")]
     if fields:
         raise InvalidRegistration(_("Please correct the marked fields."), fields=fields)
     policy, _version = policy_current(site=site)
@@ -157,6 +162,7 @@ def registration_create(
         declined_former=declined_former,
         standin=standin,
         appointment_entered=appointment_entered,
+        brought_by_id=brought_by_id,
         notice_version=notice_version,
         note=note,
     )
@@ -351,6 +357,12 @@ def registration_correct(
         raise InvalidRegistration(
             _("Please correct the marked fields."),
             fields={"name": [str(FIELD_MESSAGES["name_required" if not name else "name_too_long"])]},
+        )
+    problems = needs_problems(values["needs"])
+    if problems:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."),
+            fields={f"needs.{key}": [str(FIELD_MESSAGES[problem])] for key, problem in problems.items()},
         )
     parsed = _parse_phones(values["phones"])
     _lock_phones(site, parsed)

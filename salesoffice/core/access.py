@@ -92,8 +92,9 @@ def site_get_for_user(user: Any, site_id: Any) -> Site:
     return Site.objects.get(pk=site_pk)
 
 
-def works_at(user_id: int, site_id: int) -> bool:
-    """Whether the user with ``user_id`` holds an active role at the site (e.g. a named salesperson)."""
-    return Membership.objects.filter(
+def works_at(user_id: int, site_id: int, role: Role | None = None) -> bool:
+    """Whether the user with ``user_id`` holds an active role (``role`` if given) at the site."""
+    memberships = Membership.objects.filter(
         user_id=user_id, site_id=site_id, is_active=True, user__is_active=True
-    ).exists()
+    )
+    return memberships.filter(role=role.value).exists() if role else memberships.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -10,6 +11,9 @@ from rest_framework import authentication, exceptions
 
 from salesoffice.core.models import ApiToken
 from salesoffice.core.tokens import token_matches, token_split
+
+
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
 class SiteTokenAuthentication(authentication.BaseAuthentication):
@@ -28,7 +32,10 @@ class SiteTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
         if token is None or not token_matches(secret, token.digest) or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # A read must not queue on the token's row: note the use at most once a minute.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         user = token.user
         user.token_site_id = token.site_id  # narrows every access check to the token's site
         return user, token

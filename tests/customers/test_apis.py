@@ -229,3 +229,32 @@ def _fact_json(fact):
             else value
         )
     return data
+
+
+def test_chan04_agent_who_brings_the_customer_in_person_is_the_channel(api, staff, site, salesperson):
+    agent = staff(Role.CHANNEL_AGENT, site)
+    bad = api(salesperson).post(
+        f"/api/v1/sites/{site.pk}/registrations/",
+        _registration_body(brought_by_id=salesperson.pk),
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "brought_by_id" in bad.json()["error"]["fields"]
+    response = api(salesperson).post(
+        f"/api/v1/sites/{site.pk}/registrations/", _registration_body(brought_by_id=agent.pk), format="json"
+    )
+    assert response.status_code == 201
+    customer = Customer.objects.get()
+    assert customer.verdict.channel["agent"] == str(agent.pk)
+    assert customer.owner == salesperson  # the channel never moves ownership
+
+
+def test_r8_a_budget_in_words_gets_a_field_error_not_a_crash(api, site, salesperson):
+    response = api(salesperson).post(
+        f"/api/v1/sites/{site.pk}/registrations/",
+        _registration_body(needs={"budget": "300万"}),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "needs.budget" in response.json()["error"]["fields"]
+    assert not Registration.objects.exists()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from customers.rules import registration_missing_items, stage_after
+from customers.rules import needs_problems, registration_missing_items, stage_after
 
 
 def test_reg02_three_basic_items():
@@ -31,3 +31,19 @@ def test_cus01_stage_moves_forward_only(current, requested, expected):
 def test_cus01_unknown_stage_is_refused():
     with pytest.raises(ValueError, match="unknown stage"):
         stage_after(current="new", requested="teleported")
+
+
+@pytest.mark.parametrize(
+    ("needs", "problems"),
+    [
+        ({"budget": "3000000", "area": "90-120", "layout": "3室"}, {}),
+        ({"budget": "300万"}, {"budget": "money"}),
+        ({"budget": -5}, {"budget": "money"}),
+        ({"budget": "NaN"}, {"budget": "money"}),
+        ({"area": "abc"}, {"area": "area"}),
+        ({"layout": "x" * 101}, {"layout": "text"}),
+        ({"colour": "red"}, {"colour": "unknown"}),
+    ],
+)
+def test_sec07_needs_are_checked_at_the_boundary(needs, problems):
+    assert needs_problems(needs) == problems
