@@ -12,7 +12,6 @@ from rest_framework import authentication, exceptions
 from salesoffice.core.models import ApiToken
 from salesoffice.core.tokens import token_matches, token_split
 
-
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
