@@ -1,0 +1,345 @@
+"""QUAL-02 over HTTP: gunicorn with production settings on 127.0.0.1, driven by wrk with 8 concurrent
+connections, every run bounded in requests and in time. Prints p50/p95/p99, throughput and nproc for
+P1 (lookup by full mobile), P2 (last 4 digits, name prefix, initials prefix), P3 (register a walk-in),
+P4 (follow-ups due, HTML), P5 (the board, HTML, plus its query count) and P8 (worker RSS over 10,000
+mixed requests).
+
+    .venv/bin/python -m benchmarks.run_http [--seconds 20] [--only P1,P2]
+
+Needs ``wrk`` (``apt-get install -y wrk``) and the bench database built by ``benchmarks.make_dataset``.
+P3 writes registrations (and new customers) into the bench database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import MANAGER_USERNAME, bench_environment, bench_handles, setup_django
+from benchmarks.make_dataset import BENCH_PASSWORD, HEAVY_USERNAME
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+CONNECTIONS = 8
+TARGETS = {
+    "P1 lookup, full mobile": ("p99", 30, 300),
+    "P2 lookup, last 4 digits": ("p99", 50, None),
+    "P2 lookup, name prefix": ("p99", 50, None),
+    "P2 lookup, initials prefix": ("p99", 50, None),
+    "P3 register a walk-in": ("p99", 80, None),
+    "P4 follow-ups due (HTML)": ("p99", 60, None),
+    "P5 board, 2,000 units (HTML)": ("p99", 250, None),
+}
+
+
+# --- Preparation (in-process Django on the bench database) --------------------------------------------
+
+
+def prepare(workdir: Path, sites: int) -> dict[str, Any]:
+    """Tokens, request files and the known phones the load generator draws from."""
+    from django.db import connection
+
+    from customers.models import Customer, CustomerPhone
+    from salesoffice.core.models import Membership, Site
+    from salesoffice.core.services import token_create
+
+    handles = bench_handles()
+    p1, p2_last4, p2_name, p2_initials = [], [], [], []
+    for site in Site.objects.order_by("pk")[:sites]:
+        seller = Membership.objects.filter(site=site, role="salesperson").order_by("user_id").first().user
+        _token, text = token_create(user=seller, site=site, name="bench read", scope="read", actor=seller)
+        header = ("Authorization", f"Token {text}")
+        path = f"/api/v1/sites/{site.pk}/customers/lookup/?q="
+        phones = list(
+            CustomerPhone.objects.filter(site=site).order_by("pk").values_list("e164", flat=True)[:5000:10]
+        )
+        names = list(
+            Customer.objects.filter(site=site).order_by("pk").values_list("name", "name_initials")[:300]
+        )
+        p1 += [(path + phone[3:], *header) for phone in phones]
+        p2_last4 += [(path + phone[-4:], *header) for phone in phones]
+        p2_name += [(path + urllib.parse.quote(name[:2]), *header) for name, _i in names]
+        p2_initials += [(path + initials[:2], *header) for _n, initials in names if len(initials) >= 2]
+    site = handles["site"]
+    _token, write_token = token_create(
+        user=handles["salesperson"],
+        site=site,
+        name="bench write",
+        scope="write",
+        actor=handles["salesperson"],
+    )
+    known = list(
+        CustomerPhone.objects.filter(site=site).order_by("pk").values_list("e164", flat=True)[:20000:20]
+    )
+    connection.close()
+    files = {
+        "P1": p1,
+        "P2 last4": p2_last4,
+        "P2 name": p2_name,
+        "P2 initials": p2_initials,
+    }
+    paths = {}
+    for label, rows in files.items():
+        paths[label] = workdir / f"{label.replace(' ', '_')}.txt"
+        paths[label].write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    known_path = workdir / "known_phones.txt"
+    known_path.write_text("".join(phone[3:] + "\n" for phone in known))
+    return {
+        "files": paths,
+        "known": known_path,
+        "write_token": write_token,
+        "site_id": site.pk,
+        "building_id": handles["building"].pk,
+    }
+
+
+def login(username: str) -> str:
+    """A real login through /accounts/login/ (CSRF token and all); returns the session cookie."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{BASE}/accounts/login/", timeout=30).read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        f"{BASE}/accounts/login/", data=data, headers={"Referer": BASE + "/"}
+    )
+    opener.open(request, timeout=30).read()
+    session = next((cookie.value for cookie in jar if cookie.name == "sessionid"), None)
+    if session is None:
+        raise SystemExit(f"login as {username} failed")
+    return f"sessionid={session}"
+
+
+# --- Server and load generator --------------------------------------------------------------------
+
+
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"), "salesoffice.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+        "--workers", str(workers), "--timeout", "60", "--access-logfile", "-", "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603 - a fixed command line
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=sys.stderr
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=2).read()  # noqa: S310 - loopback only
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(script: str, args: list[str], *, seconds: int, headers: list[str] | None = None) -> dict[str, Any]:
+    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s"]
+    for header in headers or []:
+        command += ["-H", header]
+    command += ["-s", str(HERE / "wrk" / script), BASE, "--", *args]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)  # noqa: S603
+    if output.stderr.strip():
+        sys.stderr.write(output.stderr)
+    line = [row for row in output.stdout.splitlines() if row.startswith("{")][-1]
+    result = json.loads(line)
+    result["rps"] = result["requests"] / max(result["seconds"], 1e-9)
+    return result
+
+
+def report(label: str, result: dict[str, Any]) -> dict[str, Any]:
+    target = TARGETS.get(label)
+    verdict = ""
+    if target:
+        _key, limit_ms, min_rps = target
+        met = result["p99"] / 1000 <= limit_ms and (min_rps is None or result["rps"] >= min_rps)
+        met = met and result["non_2xx"] == 0 and result["socket_errors"] == 0
+        wanted = f"p99 ≤ {limit_ms} ms" + (f", ≥ {min_rps}/s" if min_rps else "")
+        verdict = f"  target {wanted}: {'MET' if met else 'NOT MET'}"
+        result["met"] = met
+    print(
+        f"{label:<30} p50 {result['p50'] / 1000:7.1f} ms  p95 {result['p95'] / 1000:7.1f} ms  "
+        f"p99 {result['p99'] / 1000:7.1f} ms  {result['rps']:7.1f} req/s  {result['requests']:>6} req  "
+        f"non-2xx {result['non_2xx']}{verdict}",
+        flush=True,
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=20, help="measured seconds per operation")
+    parser.add_argument("--max-requests", type=int, default=20_000, help="per operation (both threads)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (production: 3)")
+    parser.add_argument("--sites", type=int, default=8, help="sites the lookups are spread over")
+    parser.add_argument("--only", default="", help="comma-separated: P1,P2,P3,P4,P5,P8")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    only = {item.strip() for item in args.only.split(",") if item.strip()} or {
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+        "P5",
+        "P8",
+    }
+    env = bench_environment(args.database_url)
+    env["ALLOWED_HOSTS"] = "127.0.0.1"
+    setup_django(args.database_url)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(
+        f"machine: nproc {os.cpu_count()}, memory {memory:.1f} GiB, PostgreSQL {pg_version}, "
+        f"Python {platform.python_version()}, gunicorn {args.workers} sync workers, wrk -t2 -c{CONNECTIONS}, "
+        f"{args.seconds} s or {args.max_requests} requests per operation after a 3 s warm-up",
+        flush=True,
+    )
+    per_thread = str(args.max_requests // 2)
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        prepared = prepare(work, args.sites)
+        server = start_server(env, args.workers)
+        try:
+            files = prepared["files"]
+
+            def measure(
+                label: str, script: str, script_args: list[str], headers: list[str] | None = None
+            ) -> None:
+                wrk(script, script_args, seconds=3, headers=headers)  # warm-up
+                results[label] = report(
+                    label, wrk(script, script_args, seconds=args.seconds, headers=headers)
+                )
+
+            if "P1" in only:
+                measure("P1 lookup, full mobile", "requests.lua", [str(files["P1"]), per_thread])
+            if "P2" in only:
+                measure("P2 lookup, last 4 digits", "requests.lua", [str(files["P2 last4"]), per_thread])
+                measure("P2 lookup, name prefix", "requests.lua", [str(files["P2 name"]), per_thread])
+                measure("P2 lookup, initials prefix", "requests.lua", [str(files["P2 initials"]), per_thread])
+            sessions = {}
+            if only & {"P4", "P5", "P8"}:
+                sessions = {"sales": login(HEAVY_USERNAME), "manager": login(MANAGER_USERNAME)}
+            due = work / "due.txt"
+            due.write_text(f"/customers/follow-ups/due/\tCookie\t{sessions.get('sales', '')}\n")
+            board = work / "board.txt"
+            board.write_text(
+                f"/deals/board/?building={prepared['building_id']}\tCookie\t{sessions.get('manager', '')}\n"
+            )
+            if "P4" in only:
+                measure("P4 follow-ups due (HTML)", "requests.lua", [str(due), per_thread])
+            if "P5" in only:
+                measure("P5 board, 2,000 units (HTML)", "requests.lua", [str(board), per_thread])
+            if "P3" in only:
+                path = f"/api/v1/sites/{prepared['site_id']}/registrations/"
+                measure(
+                    "P3 register a walk-in",
+                    "register.lua",
+                    [path, prepared["write_token"], str(prepared["known"]), "0.3", per_thread],
+                )
+            if "P8" in only:
+                results["P8"] = memory_run(server, work, files, due, board)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    if "P5" in only:
+        from benchmarks.explain import page_query_counts
+
+        for label, (queries, size) in page_query_counts(bench_handles()).items():
+            print(f"queries per request: {label:<28} {queries:>3}  ({size:,} bytes)")
+    Path(ROOT / "benchmarks" / "last_http_results.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def memory_run(
+    server: subprocess.Popen[bytes], work: Path, files: dict[str, Path], due: Path, board: Path
+) -> dict[str, Any]:
+    """P8: 10,000 mixed requests (lookups 70%, due list 15%, board 15%); every worker's RSS sampled
+    each second. A growth trend shows as a positive slope over the second half of the run."""
+    mix = work / "mix.txt"
+    lines: list[str] = []
+    for label, weight in (("P1", 4), ("P2 last4", 2), ("P2 name", 1)):
+        rows = files[label].read_text(encoding="utf-8").splitlines()
+        lines += rows[: 100 * weight]
+    lines += due.read_text().splitlines() * 30 + board.read_text().splitlines() * 30
+    mix.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pids = worker_pids(server)
+    samples: list[tuple[float, list[float]]] = []
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append((time.monotonic() - started, [rss_mb(pid) for pid in pids]))
+            stop.wait(1.0)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    result = wrk("requests.lua", [str(mix), "5000"], seconds=300)
+    stop.set()
+    sampler.join()
+    report("P8 mixed 10,000 requests", result)
+    first, last = samples[0][1], samples[-1][1]
+    peak = [max(sample[1][k] for sample in samples) for k in range(len(pids))]
+    half = samples[len(samples) // 2 :]
+    slopes = []
+    for k in range(len(pids)):
+        xs = [t for t, _values in half]
+        ys = [values[k] for _t, values in half]
+        slopes.append(statistics.linear_regression(xs, ys).slope * 60 if len(xs) > 2 else 0.0)
+    print(
+        f"P8 worker RSS MB at start {[round(v) for v in first]}, at end {[round(v) for v in last]}, peak {[round(v) for v in peak]}"
+    )
+    print(f"P8 RSS slope over the second half (MB/min per worker): {[round(s, 2) for s in slopes]}")
+    series = [(round(t), [round(v) for v in values]) for t, values in samples[:: max(1, len(samples) // 12)]]
+    print(f"P8 samples (s, MB per worker): {series}")
+    met = max(peak) <= 200 and max(slopes) < 1.0
+    print(f"P8 target RSS ≤ 200 MB, no growth trend: {'MET' if met else 'NOT MET'}")
+    return {
+        **result,
+        "rss_start": first,
+        "rss_end": last,
+        "rss_peak": peak,
+        "slope_mb_per_min": slopes,
+        "met": met,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
