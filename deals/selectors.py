@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -559,3 +559,13 @@ def customer_deals(*, user: Any, customer_id: int, site_id: int) -> list[Deal]:
         .prefetch_related("deposits", "contracts")
         .order_by("-created_at")[:20]
     )
+
+
+def board_version(*, building: Building) -> str:
+    """UNIT-04: a fingerprint of the building's statuses and prices, from one aggregate over the
+    building's units, so a board that polls every 2 seconds is only re-sent when something changed."""
+    figures = Unit.objects.filter(building=building).aggregate(
+        changed=Max("status_changed_at"), units=Count("pk"), total=Sum("list_total")
+    )
+    changed = figures["changed"].isoformat() if figures["changed"] else ""
+    return f"{changed}|{figures['units']}|{figures['total']}"

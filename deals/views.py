@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,7 +60,11 @@ def _staff(request: HttpRequest) -> User:
     return request.user
 
 
-def _board_context(request: HttpRequest, building_id: Any) -> dict[str, Any]:
+# UNIT-04: a unit that changed status is announced on the board for this long.
+ANNOUNCE_CHANGES_FOR = dt.timedelta(seconds=60)
+
+
+def _board_context(request: HttpRequest, building_id: Any, *, version: str | None = None) -> dict[str, Any]:
     site = require_current_site(request)
     buildings = list(selectors.building_list(user=request.user, site=site))
     building = (
@@ -74,21 +80,66 @@ def _board_context(request: HttpRequest, building_id: Any) -> dict[str, Any]:
         if building
         else None
     )
+    recent_since = timezone.now() - ANNOUNCE_CHANGES_FOR
     return {
         "site": site,
         "buildings": buildings,
         "building": building,
         "board": board,
+        "rows": _board_rows(board, recent_since) if board else [],
         "form": form,
         "statuses": Unit.Status.choices,
         "legend": [
             (value, label, board.status_counts[value] if board else 0) for value, label in Unit.Status.choices
         ],
         "can_control": access.can(request.user, site.pk, Cap.UNITS_CONTROL),
-        "query": request.GET.urlencode(),
-        # UNIT-04: a unit that changed status in the last minute is announced on the board.
-        "recent_since": timezone.now() - dt.timedelta(seconds=60),
+        "query": _without_version(request),
+        "version": version or (selectors.board_version(building=building) if building else ""),
     }
+
+
+def _without_version(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("v", None)
+    return query.urlencode()
+
+
+def _board_rows(board: selectors.Board, recent_since: dt.datetime) -> list[tuple[int, list[SafeString]]]:
+    """P5: a 2,000-unit grid is the hot path of the board, polled every 2 seconds; its cells are
+    built once here with ``format_html`` (which escapes) instead of thousands of template lookups.
+    UNIT-04: a unit that changed status in the last minute is announced on the board."""
+    labels = dict(Unit.Status.choices)
+    unit_url = reverse("deals-unit", args=[0]).removesuffix("0/")
+    rows = []
+    for floor, cells in board.floors:
+        row = []
+        for cell in cells:
+            unit = cell.unit
+            css = f"unit-cell status-{unit.status}"
+            if not cell.matches:
+                css += " dimmed"
+            if unit.status_changed_at > recent_since:
+                css += " just-changed"
+            row.append(
+                format_html(
+                    _CELL,
+                    css=css,
+                    url=f"{unit_url}{unit.pk}/",
+                    number=unit.number,
+                    detail=f"{unit.layout} · {unit.building_area}㎡",
+                    price=f"¥{unit.list_total:,.2f}",
+                    status=labels[unit.status],
+                )
+            )
+        rows.append((floor, row))
+    return rows
+
+
+_CELL = (
+    '<td><button type="button" class="{css}" hx-get="{url}" hx-target="#unit-panel" hx-swap="innerHTML">'
+    '<span class="unit-number">{number}</span><span class="unit-layout">{detail}</span>'
+    '<span class="unit-price">{price}</span><span class="unit-status">{status}</span></button></td>'
+)
 
 
 @login_required
@@ -101,8 +152,20 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def board_grid(request: HttpRequest, building_id: int) -> HttpResponse:
-    """UNIT-04: the grid alone, polled every 2 seconds so a changed unit shows at once."""
-    return render(request, "deals/_board_grid.html", _board_context(request, building_id))
+    """UNIT-04: the grid alone, polled every 2 seconds so a changed unit shows at once. When nothing
+    changed since the version the page holds (and no unit is still announced), the answer is an
+    empty 204, which htmx leaves alone."""
+    building = selectors.building_get(user=request.user, building_id=building_id)
+    version = selectors.board_version(building=building)
+    held = request.GET.get("v")
+    if held == version and not _recently_changed(version):
+        return HttpResponse(status=204)
+    return render(request, "deals/_board_grid.html", _board_context(request, building_id, version=version))
+
+
+def _recently_changed(version: str) -> bool:
+    changed = version.split("|", 1)[0]
+    return bool(changed) and dt.datetime.fromisoformat(changed) > timezone.now() - ANNOUNCE_CHANGES_FOR
 
 
 @login_required

@@ -1,13 +1,16 @@
 """Inventory pages: the board with live refresh and history (UNIT-04), sales control (UNIT-02), import
 (UNIT-01), the quote calculator and its PDF (QUOTE-01, QUOTE-02), scoping (SEC-01, SEC-07)."""
 
+import datetime
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from deals import services
 from deals.models import Unit, UnitStatusChange
 from salesoffice.core.roles import Role
 from tests.deals.factories import BuildingFactory, UnitFactory
@@ -179,3 +182,17 @@ def test_quote_02_pdf_renders_with_the_customer_figures(site, salesperson):
         check=True,
     )
     assert (ARTIFACTS / "quote.png").stat().st_size > 0
+
+
+def test_unit_04_polling_gets_204_until_something_changes(site, manager):
+    """UNIT-04: the grid is re-sent only when a unit changed; otherwise htmx gets an empty 204."""
+    unit = UnitFactory(building__site=site)
+    Unit.objects.filter(pk=unit.pk).update(status_changed_at=timezone.now() - datetime.timedelta(hours=1))
+    client = _client(manager)
+    first = client.get(f"/deals/board/{unit.building_id}/grid/")
+    version = first.context["version"]
+    assert client.get(f"/deals/board/{unit.building_id}/grid/", {"v": version}).status_code == 204
+    services.unit_price_change(unit=unit, actor=manager, total=unit.list_total + 1000, reason="调价")
+    again = client.get(f"/deals/board/{unit.building_id}/grid/", {"v": version})
+    assert again.status_code == 200
+    assert again.context["version"] != version
