@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
         "ExpectedPeriodEnum": "customers.models.ChannelReport.Period",
         "UnitStatusEnum": "deals.models.Unit.Status",
         "DepositPaymentMethodEnum": ["cash", "card", "transfer", "wechat", "alipay"],
+        "PriorityEnum": "handover.models.Priority",
     },
 }
 

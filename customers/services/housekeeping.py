@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import ChannelReport, Customer, CustomerPhone, DepositRecord, FollowUp, Registration
 from customers.office_selectors import follow_up_counts_by_owner, site_today
-from customers.services.verdicts import ownership_refresh, site_zone
+from customers.services.verdicts import ownership_refresh_many, site_zone
 from salesoffice.core.audit import audit_record
 from salesoffice.core.models import Membership, Site, User
 from salesoffice.core.roles import MANAGER_ROLES
@@ -45,18 +45,16 @@ def _managers(site: Site) -> list[User]:
     return list({row.user_id: row.user for row in rows}.values())
 
 
-def _claim_each(
+def _claim_batches(
     candidates: Callable[[], QuerySet[Customer]],
-    work: Callable[[Customer], None],
-    *,
-    limit: int | None = None,
+    work: Callable[[list[Customer]], None],
 ) -> int:
-    """Claim candidates in batches with FOR UPDATE SKIP LOCKED and run ``work`` on each inside the
+    """Claim candidates in batches with FOR UPDATE SKIP LOCKED and run ``work`` on each batch inside the
     claiming transaction. Rows another worker holds are skipped (it does them); the run walks forward by
     primary key, so each row is tried at most once and a customer the engine keeps unchanged cannot loop."""
     last_pk = 0
     done = 0
-    while limit is None or done < limit:
+    while True:
         with transaction.atomic():
             batch = list(
                 candidates()
@@ -66,11 +64,18 @@ def _claim_each(
             )
             if not batch:
                 break
-            for customer in batch:
-                work(customer)
-                done += 1
+            work(batch)
+            done += len(batch)
             last_pk = batch[-1].pk
     return done
+
+
+def _claim_each(candidates: Callable[[], QuerySet[Customer]], work: Callable[[Customer], None]) -> int:
+    def each(batch: list[Customer]) -> None:
+        for customer in batch:
+            work(customer)
+
+    return _claim_batches(candidates, each)
 
 
 def protection_expiry_run(*, at: dt.datetime | None = None) -> int:
@@ -78,7 +83,8 @@ def protection_expiry_run(*, at: dt.datetime | None = None) -> int:
     "expiry"; the verdict then names the lapse and the customer enters the public pool.
 
     Runs late without loss (every past end date is picked up) and twice without effect (a lapsed
-    customer has no owner and no protection end any more)."""
+    customer has no owner and no protection end any more). Each claimed batch is decided together
+    (P7: a fixed number of queries per batch, not per customer)."""
     moment = at or timezone.now()
     total = 0
     for site in _sites():
@@ -89,10 +95,12 @@ def protection_expiry_run(*, at: dt.datetime | None = None) -> int:
                 site=site, owner__isnull=False, protected_until__lt=today, merged_into__isnull=True
             )
 
-        def expire(customer: Customer) -> None:
-            ownership_refresh(customer=customer, cause="expiry", at=moment)
+        def expire(batch: list[Customer], site: Site = site) -> None:
+            ownership_refresh_many(
+                site_id=site.pk, customer_ids=[customer.pk for customer in batch], cause="expiry", at=moment
+            )
 
-        total += _claim_each(candidates, expire)
+        total += _claim_batches(candidates, expire)
     return total
 
 

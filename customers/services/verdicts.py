@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from customers.models import (
     OwnershipVerdict,
 )
 from salesoffice.core import access
-from salesoffice.core.audit import audit_record
+from salesoffice.core.audit import audit_record, audit_record_many
 from salesoffice.core.models import Site
 from salesoffice.core.roles import Cap
 from salesoffice.core.services import policy_current
@@ -37,26 +38,66 @@ def ownership_refresh(
 ) -> OwnershipVerdict | None:
     """OWN-01..OWN-19: re-decide the customer (and those linked by relations and referrals) and
     store each verdict that changed, with the policy version that decided it."""
-    site = Site.objects.get(pk=customer.site_id)
+    return ownership_refresh_many(
+        site_id=customer.site_id, customer_ids=[customer.pk], cause=cause, at=at
+    ).get(customer.pk)
+
+
+def ownership_refresh_many(
+    *, site_id: int, customer_ids: Iterable[int], cause: str, at: dt.datetime | None = None
+) -> dict[int, OwnershipVerdict]:
+    """Re-decide many customers of one site with a fixed number of queries (P7: the nightly expiry
+    re-decides thousands): the facts of all of them are read at once, the engine decides them
+    together, and the verdicts that changed are written in bulk. Returns the new verdicts by customer."""
+    site = Site.objects.get(pk=site_id)
     moment = at or timezone.now()
     policy, version = policy_current(site=site, at=moment)
-    ids = connected_customer_ids([customer.pk])
+    ids = connected_customer_ids(customer_ids)
     verdicts = ownership.decide(ownership_facts(ids), policy=policy, at=moment, tz=site_zone(site))
-    stored = None
-    for row in Customer.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("verdict"):
-        verdict = verdicts.get(str(row.pk))
-        if verdict is None:
-            continue
-        saved = _store_verdict(row, verdict, version=version, cause=cause, at=moment)
-        if row.pk == customer.pk:
-            stored = saved
-    return stored
+    rows = list(Customer.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("verdict"))
+    changed = [
+        (row, verdict)
+        for row in rows
+        if (verdict := verdicts.get(str(row.pk))) is not None and _differs(row.verdict, verdict)
+    ]
+    if not changed:
+        return {}
+    saved = OwnershipVerdict.objects.bulk_create(
+        OwnershipVerdict(
+            site_id=site_id,
+            customer=row,
+            policy_version=version,
+            cause=cause,
+            decided_at=moment,
+            facts=list(verdict.facts),
+            **_stored_values(verdict),
+        )
+        for row, verdict in changed
+    )
+    before = {row.pk: row.owner_id for row, _verdict in changed}
+    for (row, _verdict), stored in zip(changed, saved, strict=True):
+        row.verdict = stored
+        row.owner_id = stored.owner_id
+        row.protected_until = stored.protected_until
+    Customer.objects.bulk_update([row for row, _verdict in changed], ["verdict", "owner", "protected_until"])
+    audit_record_many(
+        action="ownership.verdict", site=site_id, reason=cause,
+        entries=[
+            (row, {"owner": before[row.pk]}, {"owner": stored.owner_id, "rules": stored.rules, "protected_until": stored.protected_until})
+            for (row, _verdict), stored in zip(changed, saved, strict=True)
+        ],
+    )  # fmt: skip
+    # CHAN-03: the report a verdict names is marked visited (that module imports this one).
+    from customers.services.channel_reports import channel_reports_match
+
+    for (row, _verdict), stored in zip(changed, saved, strict=True):
+        if stored.channel:
+            channel_reports_match(customer=row, channel=stored.channel)
+    return {row.pk: stored for (row, _verdict), stored in zip(changed, saved, strict=True)}
 
 
-def _store_verdict(
-    customer: Customer, verdict: ownership.Verdict, *, version: int, cause: str, at: dt.datetime
-) -> OwnershipVerdict | None:
-    values = {
+def _stored_values(verdict: ownership.Verdict) -> dict[str, Any]:
+    return {
         "owner_id": int(verdict.owner) if verdict.owner else None,
         "protected_until": verdict.protected_until,
         "closed": verdict.closed,
@@ -68,33 +109,13 @@ def _store_verdict(
         "lapse": _lapse_json(verdict.lapse),
         "awaiting_decision": verdict.awaiting_decision or "",
     }
-    current = customer.verdict
-    if current is not None and all(getattr(current, name) == value for name, value in values.items()):
-        return None
-    saved = OwnershipVerdict.objects.create(
-        site_id=customer.site_id,
-        customer=customer,
-        policy_version=version,
-        cause=cause,
-        decided_at=at,
-        facts=list(verdict.facts),
-        **values,
-    )
-    before_owner = customer.owner_id
-    customer.verdict = saved
-    customer.owner_id = saved.owner_id
-    customer.protected_until = saved.protected_until
-    customer.save(update_fields=["verdict", "owner", "protected_until"])
-    audit_record(
-        action="ownership.verdict", site=customer.site_id, obj=customer,
-        before={"owner": before_owner}, after={"owner": saved.owner_id, "rules": saved.rules, "protected_until": saved.protected_until},
-        reason=cause,
-    )  # fmt: skip
-    # CHAN-03: the report the verdict names is marked visited (that module imports this one).
-    from customers.services.channel_reports import channel_reports_match
 
-    channel_reports_match(customer=customer, channel=saved.channel)
-    return saved
+
+def _differs(current: OwnershipVerdict | None, verdict: ownership.Verdict) -> bool:
+    """A verdict is stored only when something a reader sees changed (not merely its list of facts)."""
+    if current is None:
+        return True
+    return any(getattr(current, name) != value for name, value in _stored_values(verdict).items())
 
 
 def _channel_json(channel: ownership.ChannelMatch | None) -> dict[str, Any] | None:

@@ -64,3 +64,30 @@ def audit_record(
         request_id=request_id_var.get(),
         ip_address=client_ip_var.get(),
     )
+
+
+def audit_record_many(
+    *,
+    action: str,
+    entries: list[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    actor: Any = None,
+    site: Site | int | None = None,
+    reason: str = "",
+) -> list[AuditEvent]:
+    """Append one audit event per (object, before, after) in a single statement, for jobs that change
+    many rows at once."""
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+            site_id=site.pk if isinstance(site, Site) else site,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            before=jsonable(before),
+            after=jsonable(after),
+            reason=reason,
+            request_id=request_id_var.get(),
+            ip_address=client_ip_var.get(),
+        )
+        for obj, before, after in entries
+    )

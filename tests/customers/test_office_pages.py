@@ -34,7 +34,7 @@ def test_own_04_my_customers_countdown_red_under_three_days(clock, site, salespe
     clock.advance(days=28)  # 2 days left
     page = client_for(salesperson).get(reverse("customers-mine")).content.decode()
     assert "countdown-urgent" in page
-    assert "2 days" in page
+    assert "2 天" in page  # Chinese by default
 
 
 @pytest.mark.parametrize("url_name", ["customers-mine", "customers-follow-ups-due"])
@@ -126,7 +126,7 @@ def test_own_04_pool_page_distributes_and_is_closed_to_salespeople(clock, site, 
     second = staff(Role.SALESPERSON, site)
     assert client_for(salesperson).get(reverse("customers-pool")).status_code == 403
     page = client_for(manager).get(reverse("customers-pool"))
-    assert "Protection lapsed" in page.content.decode()
+    assert "保护期已过" in page.content.decode()
     ids = [str(pk) for pk in Customer.objects.values_list("pk", flat=True)]
     response = client_for(manager).post(
         reverse("customers-pool"), {"customers": ids, "salesperson": str(second.pk), "reason": "再分配"}
@@ -160,7 +160,7 @@ def test_own_19_replay_under_draft_policy_beside_recorded(clock, site, manager, 
     assert response.status_code == 200
     assert "visit_protection_days=10" in page
     assert "2026-03-31" in page
-    assert "Lapsed" in page
+    assert "失效" in page
     assert client_for(salesperson).get(reverse("customers-replay")).status_code == 403
 
 
@@ -215,4 +215,4 @@ def test_cus_06_import_page_type_checks_and_shows_progress(
     assert response.status_code == 302
     status = client_for(manager).get(response.url, HTTP_HX_REQUEST="true").content.decode()
     assert "import-status" in status
-    assert "1 new customers" in status
+    assert "新增客户 1 位" in status

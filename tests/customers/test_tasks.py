@@ -115,7 +115,7 @@ def test_fup_04_reminders_one_message_per_salesperson_per_day(clock, customer, s
     tasks.follow_up_reminders_task.delay()
     tasks.follow_up_reminders_task.delay()
     [mine] = Notification.objects.filter(recipient=salesperson)
-    assert "1 due, 0 overdue" in mine.title
+    assert "到期 1 位,逾期 0 位" in mine.title
     assert Notification.objects.filter(recipient=manager, kind="followup.overdue_summary").count() == 1
 
 
@@ -125,7 +125,7 @@ def test_fup_04_reminders_a_day_late_count_overdue(clock, customer, salesperson)
     tasks.follow_up_reminders_task.delay()
     tasks.follow_up_reminders_task.delay()
     [mine] = Notification.objects.filter(recipient=salesperson)
-    assert "0 due, 1 overdue" in mine.title
+    assert "到期 0 位,逾期 1 位" in mine.title
 
 
 def test_fup_02_cadence_after_follow_up_by_level(clock, site, customer, salesperson, manager):

@@ -60,7 +60,7 @@ def test_rota_01_my_status_buttons(site, people):
     client.post(reverse("reception-my-status"), {"action": "on_break"})
     assert RotaEvent.objects.filter(kind="status").count() == 1
     response = client.post(reverse("reception-my-status"), {"action": "sign_in"}, follow=True)
-    assert "已在今天的轮值中" in response.content.decode() or "already on today" in response.content.decode()
+    assert "已在今天的轮排中" in response.content.decode()
 
 
 def test_rota_02_counter_flow_new_customer_to_registration(site, signed_in):
