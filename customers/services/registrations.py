@@ -257,6 +257,7 @@ def follow_up_record(
     """FUP-03: record a follow-up; one that reached the customer renews protection (OWN-04).
 
     Only the owner (or a manager) follows up: salespeople must not contact others' customers (OWN-11)."""
+    customer = Customer.objects.select_for_update(of=("self",)).get(pk=customer.pk)
     if customer.owner_id != actor.pk and not access.can(actor, customer.site_id, Cap.CUSTOMERS_READ_ALL):
         raise CorrectionNeedsManager(_("Only the owner follows up this customer."), code="not_owner")
     now = timezone.now()
