@@ -36,14 +36,14 @@ def load(context: DemoContext) -> None:
                         list_price_per_m2=per_m2,
                         list_total=(area * per_m2).quantize(Decimal("0.01")),
                         sales_batch="首批",
-                    )  # fmt: skip
+                    )
                 )
     Unit.objects.bulk_create(units)
     manager = context.users["manager"]
     services.unit_batch_transition(
         site=context.site, sales_batch="首批", action=UnitAction.RELEASE, actor=manager, reason="首批开盘"
     )
-    buyers = Customer.objects.filter(site=context.site, name__in=["张三", "王建华"]).select_related("owner")
+    buyers = Customer.objects.filter(site=context.site, name__in=["张三", "王建华"], owner__isnull=False)
     for customer, unit, kind, amount in zip(
         buyers,
         Unit.objects.filter(site=context.site, floor=10).order_by("pk")[:2],
@@ -51,6 +51,5 @@ def load(context: DemoContext) -> None:
         (Decimal("5000.00"), Decimal("100000.00")),
         strict=False,
     ):
-        services.deposit_take(
-            unit=unit, customer=customer, actor=customer.owner, kind=kind, amount=amount, method="transfer"
-        )
+        owner = context.users_by_id[customer.owner_id]
+        services.deposit_take(unit=unit, customer=customer, actor=owner, kind=kind, amount=amount, method="transfer")

@@ -22,6 +22,10 @@ class DemoContext:
     site: Site
     users: dict[str, Any]
 
+    @property
+    def users_by_id(self) -> dict[int, Any]:
+        return {user.pk: user for user in self.users.values()}
+
 
 _LOADERS: list[tuple[int, Callable[[DemoContext], None]]] = []
 
