@@ -51,5 +51,5 @@ def load(context: DemoContext) -> None:
         (Decimal("5000.00"), Decimal("100000.00")),
         strict=False,
     ):
-        owner = context.users_by_id[customer.owner_id]
+        owner = context.users_by_id[customer.owner_id or 0]
         services.deposit_take(unit=unit, customer=customer, actor=owner, kind=kind, amount=amount, method="transfer")
