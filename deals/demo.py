@@ -52,4 +52,6 @@ def load(context: DemoContext) -> None:
         strict=False,
     ):
         owner = context.users_by_id[customer.owner_id or 0]
-        services.deposit_take(unit=unit, customer=customer, actor=owner, kind=kind, amount=amount, method="transfer")
+        services.deposit_take(
+            unit=unit, customer=customer, actor=owner, kind=kind, amount=amount, method="transfer"
+        )

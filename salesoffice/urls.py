@@ -11,6 +11,7 @@ import handover.urls
 import reception.urls
 from salesoffice.core import urls as core_urls
 from salesoffice.core import views as core_views
+from salesoffice.reports import views as reports_views
 from salesoffice.reports import urls as reports_urls
 
 api_v1 = [
@@ -23,6 +24,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The start page is the dashboard of the user's role (RPT-09).
+    path("", reports_views.dashboard, name="dashboard"),
     path("", include(core_urls)),
     path("customers/", include(customers.urls)),
     path("reception/", include(reception.urls)),

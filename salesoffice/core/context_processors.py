@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from salesoffice.core import access
-from salesoffice.core.models import Site
+from salesoffice.core.models import Notification, Site
 from salesoffice.core.navigation import NavEntry, menu_of, navigation
 from salesoffice.core.roles import capabilities_of
 from salesoffice.core.workspace import current_site
@@ -28,6 +28,7 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
         "current_roles": sorted(role.value for role in roles),
         "current_caps": {cap.value for cap in caps},
         "user_sites": _other_sites(user),
+        "unread_messages": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
         "nav": nav,
     }
 

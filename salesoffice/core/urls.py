@@ -3,7 +3,7 @@ from django.urls import path
 from salesoffice.core import apis, views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("messages/", views.messages_page, name="messages"),
     path("site/switch/", views.switch_site, name="site-switch"),
     path("policy/", views.policy, name="policy"),
     path("audit/", views.audit_list, name="audit-list"),

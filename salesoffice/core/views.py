@@ -28,10 +28,11 @@ from salesoffice.core.workspace import require_current_site, site_switch
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def messages_page(request: HttpRequest) -> HttpResponse:
+    """In-app messages: reminders, approvals answered, disputes decided, reports delivered."""
     site = require_current_site(request)
-    notifications = selectors.notification_list(user=request.user, unread_only=True)[:10]
-    return render(request, "core/dashboard.html", {"site": site, "notifications": notifications})
+    notifications = selectors.notification_list(user=request.user)[:50]
+    return render(request, "core/messages.html", {"site": site, "notifications": notifications})
 
 
 @login_required
@@ -97,7 +98,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.notification_list(user=request.user).filter(pk=pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    return redirect(request.POST.get("next") or "dashboard")
+    return redirect("messages")
 
 
 @require_GET

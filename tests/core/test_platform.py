@@ -130,3 +130,17 @@ def test_embedded_default_migrates_and_loads_the_demo(tmp_path):
         )
         assert result.returncode == 0, result.stderr[-2000:]
     assert "manager" in result.stdout
+
+
+@pytest.mark.django_db
+def test_messages_page_and_unread_badge(client, site, manager):
+    from salesoffice.core.services import notify
+
+    notify(recipient=manager, site=site, kind="test", title="审批已通过", dedupe_key="t1")
+    client.force_login(manager)
+    assert client.get("/").context["unread_messages"] == 1
+    page = client.get("/messages/")
+    assert "审批已通过" in page.content.decode()
+    note = page.context["notifications"][0]
+    client.post(f"/notifications/{note.pk}/read/")
+    assert client.get("/").context["unread_messages"] == 0
