@@ -11,8 +11,8 @@ import handover.urls
 import reception.urls
 from salesoffice.core import urls as core_urls
 from salesoffice.core import views as core_views
-from salesoffice.reports import views as reports_views
 from salesoffice.reports import urls as reports_urls
+from salesoffice.reports import views as reports_views
 
 api_v1 = [
     *core_urls.api_urlpatterns,
