@@ -215,6 +215,16 @@ def build_marketing(scope: Scope, params: ReportParams, link: Link | None) -> Re
     return layouts.marketing_document(effects, scope.site.name, printed_filters(scope, params, {}))
 
 
+def build_service(scope: Scope, params: ReportParams, link: Link | None) -> ReportDocument:
+    """RPT-08: the service statistics of SVC-08 and the satisfaction results of SVC-06, from handover."""
+    from handover.selectors import service_statistics
+
+    start = dt.datetime.combine(params.period.first, dt.time.min, tzinfo=scope.tz)
+    end = dt.datetime.combine(params.period.last + dt.timedelta(days=1), dt.time.min, tzinfo=scope.tz)
+    statistics = service_statistics(user=scope.viewer, site=scope.site.pk, start=start, end=end)
+    return layouts.service_document(statistics, scope.site.name, printed_filters(scope, params, {}))
+
+
 _SITE = frozenset({ScopeKind.SITE, ScopeKind.AGGREGATE})
 CATALOGUE.update({
     "weekly": Entry(gettext_lazy("Weekly sales report"), "RPT-02", ACTIVITY_SCOPES, build_weekly),
@@ -225,4 +235,5 @@ CATALOGUE.update({
     "money": Entry(gettext_lazy("Money"), "RPT-07", frozenset({ScopeKind.SITE, ScopeKind.MONEY, ScopeKind.AGGREGATE}), build_money),
     "team": Entry(gettext_lazy("Team"), "TEAM-01/02", frozenset({ScopeKind.SITE, ScopeKind.TEAM}), build_team),
     "marketing": Entry(gettext_lazy("Marketing effect"), "MKT-02", _SITE, build_marketing),
+    "service": Entry(gettext_lazy("Service"), "RPT-08", frozenset({ScopeKind.SITE, ScopeKind.SERVICE, ScopeKind.AGGREGATE}), build_service),
 })  # fmt: skip

@@ -843,3 +843,63 @@ def marketing_document(
     )  # fmt: skip
     return ReportDocument(slug="marketing", title=_("Marketing effect"), rule="MKT-02", site_name=site_name,
                           filters=filters, charts=[chart], tables=[effects_table(_("Activities compared"), effects)])  # fmt: skip
+
+
+SERVICE_COLUMNS = (
+    ("orders", _("Work orders")),
+    ("response_on_time_pct", _("Responded on time (%)")),
+    ("avg_response_hours", _("Average response (h)")),
+    ("completed", _("Completed")),
+    ("completion_on_time_pct", _("Completed on time (%)")),
+    ("avg_completion_hours", _("Average completion (h)")),
+    ("reopen_rate_pct", _("Reopened (%)")),
+    ("chargeable", _("Chargeable")),
+)
+
+
+def _service_table(title: str, rows: Sequence[dict[str, Any]], first: str) -> Table:
+    return Table(
+        title=title,
+        headers=[first, *(name for _key, name in SERVICE_COLUMNS)],
+        rows=[
+            [label(row["key"] or "—"), *(cell(row[key]) for key, _name in SERVICE_COLUMNS)] for row in rows
+        ],
+    )
+
+
+def service_document(
+    statistics: dict[str, Any], site_name: str, filters: Sequence[tuple[str, str]]
+) -> ReportDocument:
+    """RPT-08: work orders against their targets, complaints and satisfaction (SVC-06, SVC-08)."""
+    complaints = statistics["complaints"]
+    satisfaction = statistics["satisfaction"]
+    average = satisfaction["average"]
+    summary = Table(
+        title=_("Service at a glance"),
+        headers=(),
+        rows=[
+            [label(name), cell(statistics["totals"][key])] for key, name in SERVICE_COLUMNS
+        ] + [
+            [label(_("Complaints")), cell(complaints["complaints"])],
+            [label(_("Complaints closed")), cell(complaints["closed"])],
+            [label(_("Complaints escalated")), cell(complaints["escalated"])],
+            [label(_("Average resolution (h)")), cell(complaints["avg_resolution_hours"])],
+            [label(_("Survey responses")), cell(satisfaction["responses"])],
+            [label(_("Average score")), cell(round(float(average), 2) if average is not None else None)],
+            [label(_("Low scores")), cell(satisfaction["low"])],
+        ],
+        key_values=True,
+    )  # fmt: skip
+    tables = [
+        summary,
+        _service_table(_("By category"), statistics["category"], _("Category")),
+        _service_table(_("By building"), statistics["building"], _("Building")),
+        _service_table(_("By worker"), statistics["worker"], _("Repair worker")),
+    ]
+    months = statistics["month"]
+    chart = charts.bar_chart(
+        _("Work orders by month"), [f"{row['key']:%Y-%m}" for row in months if row["key"]],
+        [(_("Work orders"), [row["orders"] for row in months if row["key"]])],
+    )  # fmt: skip
+    return ReportDocument(slug="service", title=_("Service"), rule="RPT-08", site_name=site_name,
+                          filters=filters, charts=[chart], tables=tables)  # fmt: skip
