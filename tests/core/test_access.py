@@ -90,3 +90,10 @@ def test_navigation_groups_links_into_menus(client, site, manager):
     menus = [item for item in nav if "links" in item]
     assert menus, nav
     assert all(len(menu["links"]) > 1 for menu in menus)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_gets_a_start_page(client, staff, site, role):
+    client.force_login(staff(role, site))
+    assert client.get("/").status_code == 200
