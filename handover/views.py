@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from customers.selectors import customer_get_for_user
@@ -913,6 +914,16 @@ def follow_up_done(request: HttpRequest, task_id: int) -> HttpResponse:
 # --- Property front desk (SVC-07, ROTA-08) ---
 
 
+# SVC-07: desk entries that are only logged, by kind: the service that records them and what to say.
+_DESK_LOGS = {
+    "goods_release": (
+        services.desk_goods_request,
+        gettext_lazy("Goods release recorded; verify with the owner."),
+    ),
+    "mail": (services.desk_mail_receive, gettext_lazy("Mail logged.")),
+}
+
+
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     """SVC-07: the property front desk: owner requests forwarded as work orders, temporary passes, goods
@@ -955,29 +966,18 @@ def desk(request: HttpRequest) -> HttpResponse:
                     ),
                     _("Pass issued."),
                 )
-        elif kind == "goods_release":
+        elif kind in _DESK_LOGS:
+            record, done = _DESK_LOGS[kind]
             _attempt(
                 request,
-                lambda: services.desk_goods_request(
+                lambda: record(
                     site=site,
                     actor=actor,
                     unit=unit,
                     person_name=post.get("person_name", ""),
                     description=post.get("description", ""),
                 ),
-                _("Goods release recorded; verify with the owner."),
-            )
-        elif kind == "mail":
-            _attempt(
-                request,
-                lambda: services.desk_mail_receive(
-                    site=site,
-                    actor=actor,
-                    unit=unit,
-                    person_name=post.get("person_name", ""),
-                    description=post.get("description", ""),
-                ),
-                _("Mail logged."),
+                str(done),
             )
         elif kind == "shift":
             _attempt(
