@@ -224,6 +224,7 @@ class PersonFigures:
     turns: int
     receptions: int
     registered: int
+    converted: int  # received customers who went on to a deposit or beyond
     skips: int
     makeups_granted: int
     makeups_used: int
@@ -247,10 +248,15 @@ class Fairness:
     days: int
 
 
+# ROTA-09: a received customer converted when they paid a deposit or went further (CUS-01 stages).
+CONVERTED_STAGES = ("deposited", "subscribed", "contracted", "owner")
+
+
 def fairness_report(*, site: Site, date_from: dt.date, date_to: dt.date) -> Fairness:
     """ROTA-09: walk-ins by kind, turns per salesperson, skips by reason, make-ups granted and
-    used, waiting times at the door, receptions per hour (site local time) and how many of each
-    salesperson's receptions ended registered, from the stored outcomes of the period."""
+    used, waiting times at the door, receptions per hour (site local time), and how many of each
+    salesperson's receptions ended registered and how many of those customers converted, from the
+    stored outcomes of the period."""
     days = list(RotaDay.objects.filter(site=site, business_date__range=(date_from, date_to)).only("id"))
     rows = RotaEvent.objects.filter(day__in=days).order_by("day__business_date", "sequence").only("outcome")
     outcomes = [outcome_from_json(row.outcome) for row in rows]
@@ -260,12 +266,16 @@ def fairness_report(*, site: Site, date_from: dt.date, date_to: dt.date) -> Fair
         for received in outcome.receptions:
             for skip in received.skipped:
                 skips[skip.who] = skips.get(skip.who, 0) + 1
-    receptions: dict[int, tuple[int, int]] = {}
-    for receiver_id, ended_as in Reception.objects.filter(day__in=days, receiver__isnull=False).values_list(
-        "receiver_id", "outcome"
-    ):
-        total, registered = receptions.get(receiver_id, (0, 0))
-        receptions[receiver_id] = (total + 1, registered + (ended_as == Reception.Outcome.REGISTERED))
+    receptions: dict[int, tuple[int, int, int]] = {}
+    for receiver_id, ended_as, stage in Reception.objects.filter(
+        day__in=days, receiver__isnull=False
+    ).values_list("receiver_id", "outcome", "customer__status"):
+        total, registered, converted = receptions.get(receiver_id, (0, 0, 0))
+        receptions[receiver_id] = (
+            total + 1,
+            registered + (ended_as == Reception.Outcome.REGISTERED),
+            converted + (stage in CONVERTED_STAGES),
+        )
     ids = {int(name) for name in figures.turns} | set(receptions) | {int(name) for name in skips}
     ids |= {int(name) for name in figures.makeups_granted} | {int(name) for name in figures.violations}
     names = user_names(ids)
@@ -276,8 +286,9 @@ def fairness_report(*, site: Site, date_from: dt.date, date_to: dt.date) -> Fair
                     user_id=user_id,
                     name=names.get(user_id, str(user_id)),
                     turns=figures.turns.get(str(user_id), 0),
-                    receptions=receptions.get(user_id, (0, 0))[0],
-                    registered=receptions.get(user_id, (0, 0))[1],
+                    receptions=receptions.get(user_id, (0, 0, 0))[0],
+                    registered=receptions.get(user_id, (0, 0, 0))[1],
+                    converted=receptions.get(user_id, (0, 0, 0))[2],
                     skips=skips.get(str(user_id), 0),
                     makeups_granted=figures.makeups_granted.get(str(user_id), 0),
                     makeups_used=figures.makeups_used.get(str(user_id), 0),

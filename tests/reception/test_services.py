@@ -460,3 +460,21 @@ def test_rota_08_shift_log_confirm_refuse_review(site, people, manager, snapshot
     entry.refresh_from_db()
     assert entry.reviewed_by == manager
     assert entry.reviewed_at is not None
+
+
+def test_rota_09_fairness_counts_the_receptions_that_converted(site, signed_in):
+    """ROTA-09: the conversions of each salesperson's received customers (a deposit or beyond)."""
+    from customers.services import customer_stage_set
+    from reception.selectors import fairness_report
+
+    a = signed_in["A"]
+    reception = services.rota_walk_in(site=site, actor=a, type="new").reception
+    registration = services.reception_register(
+        site=site, actor=reception.receiver, reception=reception, name="张三", gender="male",
+        phones=["13812345678"], needs={"budget": "2000000"}, level="B", source="walk_in", notice_version="2026-01",
+    )  # fmt: skip
+    customer_stage_set(customer=registration.customer, stage="deposited")
+    today = reception.day.business_date
+    report = fairness_report(site=site, date_from=today, date_to=today)
+    [person] = [person for person in report.people if person.user_id == reception.receiver_id]
+    assert (person.receptions, person.registered, person.converted) == (1, 1, 1)
