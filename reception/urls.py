@@ -6,6 +6,7 @@ from django.urls import path
 from reception import apis, views
 
 urlpatterns = [
+    path("plan/", views.plan, name="reception-plan"),
     path("", views.board, name="reception-board"),
     path("board/fragment/", views.board_fragment, name="reception-board-fragment"),
     path("wall/", views.wall, name="reception-wall"),

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -509,3 +510,30 @@ def replay(request: HttpRequest) -> HttpResponse:
         "reception/replay.html",
         {"form": form, "days": days, "result": result, "day": day, "names": names},
     )
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """ROTA-01 option B: the site manager sets a day's order in advance; sign-ins take their places."""
+    site = require_current_site(request)
+    access.require(request.user, site.pk, Cap.ROTA_ADJUST)
+    staff = list(selectors.rota_staff(site=site))
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    if request.method == "POST":
+        day = parse_date(request.POST.get("date") or "") or tomorrow
+        positions = sorted(
+            (int(request.POST[f"position-{person.pk}"]), person.last_name + person.first_name, person)
+            for person in staff
+            if request.POST.get(f"position-{person.pk}", "").strip().isdigit()
+        )
+        order = [person for _position, _name, person in positions]
+        done = _attempt(
+            request,
+            lambda: services.rota_plan_set(
+                site=site, actor=request.user, date=day, order=order, reason=request.POST.get("reason", "")
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The order of %(day)s is planned.") % {"day": day.isoformat()})
+            return redirect("reception-plan")
+    return render(request, "reception/plan.html", {"staff": staff, "tomorrow": tomorrow})

@@ -235,3 +235,21 @@ def test_rota_10_replay_page_compares_a_recorded_day_under_a_draft_policy(site, 
     assert result.recorded_tokens[str(a.pk)] == 1  # once (the policy in force)
     assert result.draft_tokens[str(a.pk)] == 2  # each: one per missed turn
     assert 'class="diff"' in response.content.decode()
+
+
+def test_rota_01_option_b_manager_plans_tomorrows_order(site, people, manager):
+    import datetime
+
+    from django.utils import timezone
+
+    from reception.models import RotaDay
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = {"date": tomorrow.isoformat(), "reason": "明天开盘"}
+    ordered = [people["C"], people["A"], people["B"]]
+    data.update({f"position-{person.pk}": str(place) for place, person in enumerate(ordered, start=1)})
+    response = client_for(manager).post(reverse("reception-plan"), data)
+    assert response.status_code == 302
+    planned = RotaDay.objects.get(site=site, business_date=tomorrow).state["planned"]
+    assert planned == [str(person.pk) for person in ordered]
+    assert client_for(people["A"]).get(reverse("reception-plan")).status_code == 403
