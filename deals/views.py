@@ -5,6 +5,8 @@ sales control and price changes (UNIT-01/02), the import page (UNIT-01) and the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers.selectors import customer_get_for_user, customer_lookup, sees_full_details
-from deals import documents, selectors, services
+from deals import documents, rules, selectors, services
 from deals.forms import (
     ApprovalRequestForm,
     BatchForm,
@@ -38,7 +41,7 @@ from deals.forms import (
     TopUpForm,
     UnitChangeForm,
 )
-from deals.models import ApprovalRequest, Deposit, Subscription, Unit
+from deals.models import ApprovalRequest, Deposit, Mortgage, Subscription, Unit
 from deals.quotes import LoanType
 from deals.rules import DepositKind, UnitAction
 from deals.services import MAX_IMPORT_ROWS
@@ -425,8 +428,114 @@ def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
         "subscription_form": SubscriptionForm(),
         "is_manager": access.is_manager(request.user, deal.site_id),
         "can_record": access.can(request.user, deal.site_id, Cap.PAYMENTS_RECORD),
+        "mortgage": getattr(deal, "mortgage", None),
+        "mortgage_actions": _mortgage_actions(getattr(deal, "mortgage", None)),
+        "loan_types": Mortgage.LoanType.choices,
     }  # fmt: skip
     return render(request, "deals/deal.html", context)
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], done: str) -> None:
+    """Run one service for a form post: its success or its refusal becomes a message on the page."""
+    try:
+        action()
+    except DomainError as error:
+        details = [str(message) for messages_ in error.fields.values() for message in messages_]
+        messages.error(request, " ".join([error.message, *details]))
+    else:
+        messages.success(request, done)
+
+
+def _mortgage_actions(mortgage: Mortgage | None) -> list[tuple[str, str]]:
+    """MORT-02: the steps the loan may take next, from the transition table."""
+    if mortgage is None:
+        return []
+    labels = dict(Mortgage.Status.choices)
+    table = rules.MORTGAGE_TRANSITIONS
+    steps = [
+        (action, table.find(source=mortgage.status, action=action))
+        for action in table.actions_from(mortgage.status)
+    ]
+    return [(action, str(labels.get(step.target, action))) for action, step in steps if step is not None]
+
+
+@login_required
+@require_POST
+def contract_approve(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """CON-03: the contract is approved internally before filing."""
+    contract = selectors.contract_get(user=request.user, contract_id=contract_id)
+    _run(
+        request,
+        lambda: services.contract_approve(contract=contract, actor=_staff(request)),
+        _("Contract approved."),
+    )
+    return redirect("deals-deal", deal_id=contract.deal_id)
+
+
+@login_required
+@require_POST
+def contract_file(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """CON-03: the filing with the housing authority (number and date)."""
+    contract = selectors.contract_get(user=request.user, contract_id=contract_id)
+    filed_on = parse_date(request.POST.get("filed_on") or "")
+    if filed_on is None:
+        messages.error(request, _("Enter the filing date."))
+    else:
+        _run(
+            request,
+            lambda: services.contract_file(
+                contract=contract,
+                actor=_staff(request),
+                filing_number=request.POST.get("filing_number", ""),
+                filed_on=filed_on,
+            ),
+            _("Filing recorded."),
+        )
+    return redirect("deals-deal", deal_id=contract.deal_id)
+
+
+@login_required
+@require_POST
+def mortgage_start(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """MORT-01: the deal enters the loan list."""
+    deal = selectors.deal_get(user=request.user, deal_id=deal_id)
+    try:
+        amount = Decimal(request.POST.get("amount", "").replace(",", ""))
+    except InvalidOperation:
+        messages.error(request, _("Enter the loan amount in yuan."))
+        return redirect("deals-deal", deal_id=deal.pk)
+    _run(
+        request,
+        lambda: services.mortgage_start(
+            deal=deal,
+            actor=_staff(request),
+            bank=request.POST.get("bank", ""),
+            loan_type=request.POST.get("loan_type", ""),
+            amount=amount,
+            documents={},
+        ),
+        _("The loan file is open."),
+    )
+    return redirect("deals-deal", deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def mortgage_advance(request: HttpRequest, mortgage_id: int) -> HttpResponse:
+    """MORT-02: one dated step of the loan."""
+    mortgage = selectors.mortgage_get(user=request.user, mortgage_id=mortgage_id)
+    _run(
+        request,
+        lambda: services.mortgage_advance(
+            mortgage=mortgage,
+            actor=_staff(request),
+            action=request.POST.get("action", ""),
+            on=parse_date(request.POST.get("on") or ""),
+            note=request.POST.get("note", ""),
+        ),
+        _("Loan step recorded."),
+    )
+    return redirect("deals-deal", deal_id=mortgage.deal_id)
 
 
 @login_required
