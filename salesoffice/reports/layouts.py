@@ -537,7 +537,7 @@ def funnel_document(funnel: Any, site_name: str, filters: Sequence[tuple[str, st
     from salesoffice.reports.selectors.funnel import STAGES
 
     names = {
-        "first_call": _("Calls"), "first_visit": _("First visits"), "return_visit": _("Return visits"),
+        "first_call": _("Calls"), "first_visit": _("First visits"), "return_visit": _("Repeat visits"),
         "small_deposit": _("Small deposits"), "large_deposit": _("Large deposits"), "contract": _("Contracts"),
     }  # fmt: skip
     counts = Table(
