@@ -7,13 +7,14 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reception.models import Reception
 
 register = template.Library()
 
 STATUS_LABELS = {
-    "available": _("Available"),
+    "available": pgettext_lazy("salesperson on the rota", "Available"),
     "receiving": _("Receiving"),
     "with_own_customer": _("With own customer"),
     "on_assignment": _("On assignment"),
