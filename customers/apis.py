@@ -360,3 +360,32 @@ class RegistrationCorrectApi(APIView):
             "verdict": _verdict_data(request.user, customer),
         }
         return Response(RegistrationOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class HouseholdJoinApi(APIView):
+    """CUS-02: group customers who buy together into one household."""
+
+    class HouseholdInputSerializer(serializers.Serializer):
+        customer_ids = serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=10)
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    class HouseholdOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        members = serializers.ListField(child=serializers.IntegerField())
+
+    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdOutputSerializer})
+    def post(self, request: Request) -> Response:
+        payload = self.HouseholdInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        customers = [
+            selectors.customer_get_for_user(user=request.user, customer_id=pk)
+            for pk in dict.fromkeys(payload.validated_data["customer_ids"])
+        ]
+        household = services.household_join(
+            customers=customers, actor=request.user, name=payload.validated_data["name"]
+        )
+        members = list(household.members.values_list("pk", flat=True))
+        return Response(
+            {"id": household.pk, "name": household.name, "members": members}, status=status.HTTP_201_CREATED
+        )

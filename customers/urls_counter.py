@@ -38,5 +38,6 @@ api_urlpatterns = [
         apis.RegistrationCorrectApi.as_view(),
         name="api-registration-correct",
     ),
+    path("households/", apis.HouseholdJoinApi.as_view(), name="api-household-join"),
     path("ownership/simulate/", apis.OwnershipSimulateApi.as_view(), name="api-ownership-simulate"),
 ]

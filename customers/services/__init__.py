@@ -21,7 +21,12 @@ from customers.services.housekeeping import (
 )
 from customers.services.merge import customer_merge, customer_merge_undo
 from customers.services.pool import departure_handover, pool_claim, pool_distribute
-from customers.services.registrations import follow_up_record, registration_create, relation_link
+from customers.services.registrations import (
+    follow_up_record,
+    household_join,
+    registration_create,
+    relation_link,
+)
 from customers.services.stages import customer_stage_set, deposit_record_cancel
 from customers.services.verdicts import decision_record, deposit_record, ownership_refresh
 
@@ -48,6 +53,7 @@ __all__ = [
     "dispute_open",
     "follow_up_record",
     "follow_up_reminders_send",
+    "household_join",
     "lapse_warnings_send",
     "ownership_refresh",
     "pool_claim",

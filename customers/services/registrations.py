@@ -22,6 +22,7 @@ from customers.models import (
     Customer,
     CustomerPhone,
     FollowUp,
+    Household,
     Registration,
     Relation,
 )
@@ -389,3 +390,30 @@ def registration_correct(
     )  # fmt: skip
     ownership_refresh(customer=original.customer, cause="correction")
     return correction
+
+
+@transaction.atomic
+def household_join(*, customers: list[Customer], actor: Any, name: str = "") -> Household:
+    """CUS-02: people who buy together form one household; joining records them in the first one
+    any of them already belongs to (OWN-07: family members known to be one household)."""
+    if len(customers) < 2 or len({customer.site_id for customer in customers}) != 1:
+        raise InvalidRegistration(
+            _("A household joins two or more customers of one site."),
+            fields={"customers": [_("Choose at least two.")]},
+        )
+    site_id = customers[0].site_id
+    if not (
+        access.can(actor, site_id, Cap.CUSTOMERS_READ_ALL)
+        or all(customer.owner_id == actor.pk for customer in customers)
+    ):
+        raise CorrectionNeedsManager(
+            _("Only the owner or a manager groups these customers."), code="not_owner"
+        )
+    existing = next((customer.household for customer in customers if customer.household_id), None)
+    household = existing or Household.objects.create(site_id=site_id, name=name or customers[0].name)
+    Customer.objects.filter(pk__in=[customer.pk for customer in customers]).update(household=household)
+    audit_record(
+        action="household.join", actor=actor, site=site_id, obj=household,
+        after={"customers": [customer.pk for customer in customers]},
+    )  # fmt: skip
+    return household

@@ -258,3 +258,42 @@ def test_r8_a_budget_in_words_gets_a_field_error_not_a_crash(api, site, salesper
     assert response.status_code == 400
     assert "needs.budget" in response.json()["error"]["fields"]
     assert not Registration.objects.exists()
+
+
+def test_cus02_household_groups_customers_who_buy_together(api, staff, site, other_site, salesperson):
+    register(site, salesperson, name="周先生", phones=("13811110000",))
+    register(site, salesperson, name="周太太", phones=("13822220000",), gender="female")
+    husband, wife = Customer.objects.order_by("pk")
+    response = api(salesperson).post(
+        "/api/v1/households/", {"customer_ids": [husband.pk, wife.pk]}, format="json"
+    )
+    assert response.status_code == 201
+    assert sorted(response.json()["members"]) == [husband.pk, wife.pk]
+    other = staff(Role.SALESPERSON, site)
+    register(site, other, name="路人", phones=("13833330000",))
+    stranger = Customer.objects.get(name="路人")
+    refused = api(salesperson).post(
+        "/api/v1/households/", {"customer_ids": [husband.pk, stranger.pk]}, format="json"
+    )
+    assert refused.status_code == 403
+    assert Customer.objects.get(pk=stranger.pk).household_id is None
+    outsider = staff(Role.SALESPERSON, other_site)
+    assert (
+        api(outsider)
+        .post("/api/v1/households/", {"customer_ids": [husband.pk, wife.pk]}, format="json")
+        .status_code
+        == 404
+    )
+
+
+def test_reg06_every_consulting_call_is_registered_and_owned_by_the_company_rules(api, site, salesperson):
+    """REG-06: calls are registered like visits (来电登记); ownership follows the call policy (OWN-01 A)."""
+    response = api(salesperson).post(
+        f"/api/v1/sites/{site.pk}/registrations/",
+        _registration_body(kind="call", source="call"),
+        format="json",
+    )
+    assert response.status_code == 201
+    registration = Registration.objects.get()
+    assert registration.kind == "call"
+    assert response.json()["verdict"]["owner_id"] == salesperson.pk

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from deals.models import InventoryImport, PriceChange, Unit, UnitStatusChange
 from salesoffice.core.roles import Role
@@ -181,3 +182,16 @@ def test_sec_07_import_of_wrong_type_is_400(site, manager, api):
 
     assert response.status_code == 400
     assert not InventoryImport.objects.exists()
+
+
+def test_unit_06_status_is_never_written_directly(site, manager):
+    """UNIT-06: a unit's status shown anywhere is its true status; no endpoint writes it directly."""
+    unit = UnitFactory(building__site=site)
+    before = unit.status
+    client = APIClient()
+    client.force_authenticate(manager)
+    for method in (client.patch, client.put):
+        response = method(f"/api/v1/units/{unit.pk}/", {"status": "contracted"}, format="json")
+        assert response.status_code == 405
+    unit.refresh_from_db()
+    assert unit.status == before

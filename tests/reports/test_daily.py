@@ -46,6 +46,7 @@ def test_rpt_01_site_figures_match_the_hand_count(day):
 
 
 def test_rpt_01_per_salesperson_figures(day):
+    """RPT-01 and REG-07: each salesperson's day is summarised from the records."""
     report = activity.daily_report(scope=report_scope(day.manager, day.site.pk), day=D)
 
     people = {person.user_id: person.figures for person in report.people}
