@@ -115,9 +115,11 @@ def notify(
     body: str = "",
     link: str = "",
     dedupe_key: str | None = None,
+    email: bool = True,
 ) -> Notification | None:
-    """Send an in-app message (and an e-mail when configured); with a ``dedupe_key`` a second
-    call sends nothing, so reminder jobs can run twice or late (quality.md R4)."""
+    """Send an in-app message (and an e-mail when configured, unless the caller mails its own, e.g.
+    with an attachment); with a ``dedupe_key`` a second call sends nothing, so reminder jobs can run
+    twice or late (quality.md R4)."""
     site_id = site.pk if isinstance(site, Site) else site
     try:
         with transaction.atomic():
@@ -127,7 +129,7 @@ def notify(
             )  # fmt: skip
     except IntegrityError:
         return None
-    if settings.EMAIL_ENABLED and recipient.email:
+    if email and settings.EMAIL_ENABLED and recipient.email:
         transaction.on_commit(
             lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [recipient.email], fail_silently=True)
         )

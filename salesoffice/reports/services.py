@@ -172,7 +172,7 @@ def report_deliver(*, site: Site, document: ReportDocument, key: str, link: str,
         title = f"{site.name} · {document.title} · {dict(document.filters).get(_('Period'), '')}"
         notification = notify(
             recipient=manager, site=site, kind=f"reports.{document.slug}", title=title[:200],
-            body=_("The report is ready."), link=link, dedupe_key=dedupe_key,
+            body=_("The report is ready."), link=link, dedupe_key=dedupe_key, email=False,
         )  # fmt: skip
         if notification is None:
             continue
