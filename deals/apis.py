@@ -949,11 +949,12 @@ class CommissionStatementApi(APIView):
 
     @extend_schema(parameters=[QuerySerializer], responses=StatementSerializer)
     def get(self, request: Request, site_id: int) -> Response:
+        site = access.site_get_for_user(request.user, site_id)  # another site: 404 before anything else
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         statement = selectors.commission_statement(
-            user=request.user, site_id=access.site_get_for_user(request.user, site_id).pk,
+            user=request.user, site_id=site.pk,
             salesperson_id=data.get("salesperson", request.user.pk), year=data["year"], month=data["month"],
         )  # fmt: skip
         body = dict(self.StatementSerializer(statement).data)
