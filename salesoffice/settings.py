@@ -16,7 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=False)
+# The embedded default (no DATABASE_URL) is for trying the app and for local tooling, so it runs in
+# debug mode; any configured deployment is production unless DEBUG says otherwise.
+DEBUG = env.bool("DEBUG", default=not env.str("DATABASE_URL", default=""))
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")

@@ -144,3 +144,13 @@ def test_messages_page_and_unread_badge(client, site, manager):
     note = page.context["notifications"][0]
     client.post(f"/notifications/{note.pk}/read/")
     assert client.get("/").context["unread_messages"] == 0
+
+
+def test_a_configured_database_means_production_unless_debug_is_set():
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY"}}
+    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/salesoffice"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
