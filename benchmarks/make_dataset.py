@@ -272,6 +272,8 @@ class Generator:
         self.districts, self.cities = DISTRICTS, CITIES
         self._initials: dict[str, str] = {}
         self.counts: dict[str, int] = {}
+        # Customer index -> (time, planned next date) of its latest follow-up, kept on the customer row.
+        self.latest_follow_up: dict[int, tuple[dt.datetime, dt.date | None]] = {}
 
     # Names ------------------------------------------------------------------------------------------
 
@@ -450,7 +452,8 @@ class Generator:
                 self.districts[i % len(self.districts)],
                 "referral" if i in self.referred else ("walk_in" if rng.random() < 0.6 else "call"),
                 self.level[i], self.status[i], self.household_of.get(i), owner, protected_until,
-                self.verdict_base + i, self.at(last), self.first_salesperson[i], self.at(created),
+                self.verdict_base + i, self.at(last), *self.latest_follow_up.get(i, (None, None)),
+                self.first_salesperson[i], self.at(created),
             )  # fmt: skip
 
     def last_activity(self, i: int) -> float:
@@ -531,6 +534,8 @@ class Generator:
                 latest = k == count - 1
                 next_date = anchor + dt.timedelta(days=rng.randint(-6, 10)) if latest and owner else None
                 at = self.at(moment)
+                if latest:
+                    self.latest_follow_up[i] = (at, next_date)
                 yield (
                     fup_id, self.site_of[i], self.customer_id(i), seller, at, at, methods[k % 5],
                     latest or rng.random() < 0.5, "电话回访，介绍新推房源", "客户有意向，约周末看房",
@@ -740,13 +745,36 @@ def load(cursor: Any, *, seed: int, scale: float, anchor: dt.date, dsn: str | No
     step("households", gen.households_and_links)
     step("inventory", gen.inventory)
     step("deals plan", gen.deals)
+    # Follow-ups first: each customer row carries its latest follow-up (FUP-02, P4).
+    followup_fields = ["id", "site_id", "customer_id", "salesperson_id", "at", "recorded_at", "method"]
+    followup_fields += [
+        "reached",
+        "content",
+        "result",
+        "level_before",
+        "level_after",
+        "next_step",
+        "next_date",
+    ]
+    step(
+        "follow-ups",
+        lambda: Table(model("customers", "FollowUp"), followup_fields).copy(
+            cursor, gen.follow_ups(), sizes.customers * 5
+        ),
+    )
     customer = model("customers", "Customer")
     Table(model("customers", "Household"), ["id", "site_id", "name", "created_at"]).copy(
         cursor, gen.households
     )
     customer_fields = ["id", "site_id", "name", "name_initials", "gender", "district", "source", "level"]
     customer_fields += ["status", "household_id", "owner_id", "protected_until", "verdict_id"]
-    customer_fields += ["last_activity_at", "created_by_id", "created_at"]
+    customer_fields += [
+        "last_activity_at",
+        "last_follow_up_at",
+        "next_follow_up_on",
+        "created_by_id",
+        "created_at",
+    ]
     step(
         "customers",
         lambda: Table(customer, customer_fields).copy(cursor, gen.customers(), sizes.customers),
@@ -780,22 +808,6 @@ def load(cursor: Any, *, seed: int, scale: float, anchor: dt.date, dsn: str | No
         "registrations",
         lambda: Table(model("customers", "Registration"), registration_fields).copy(
             cursor, gen.registrations(), sizes.customers * 3
-        ),
-    )
-    followup_fields = ["id", "site_id", "customer_id", "salesperson_id", "at", "recorded_at", "method"]
-    followup_fields += [
-        "reached",
-        "content",
-        "result",
-        "level_before",
-        "level_after",
-        "next_step",
-        "next_date",
-    ]
-    step(
-        "follow-ups",
-        lambda: Table(model("customers", "FollowUp"), followup_fields).copy(
-            cursor, gen.follow_ups(), sizes.customers * 5
         ),
     )
     commit()

@@ -158,6 +158,10 @@ class Customer(models.Model):
     )
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # The latest follow-up's time and planned next date (FUP-02), kept by ``follow_up_record`` so the
+    # due lists compute each customer's due date from its own row, without a subquery (P4).
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, editable=False)
+    next_follow_up_on = models.DateField(_("planned follow-up"), null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

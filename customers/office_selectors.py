@@ -16,10 +16,8 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -62,20 +60,18 @@ def with_follow_up_due(queryset: QuerySet[Customer], *, policy: Policy, site: Si
     """FUP-02: ``due_on`` is the next date the owner set at the latest follow-up, else that follow-up's
     day plus the level's cadence, else the first return call after the first visit (day 1).
 
-    One correlated subquery per customer served by the ``(customer, at)`` follow-up index (P4)."""
+    Computed from the customer's own row (the latest follow-up is kept on it), so a due list is one
+    index range over the owner's customers with no subquery per customer (P4); the policy applies
+    as it stands when the list is read."""
     tz = site_zone(site)
-    latest = FollowUp.objects.filter(customer=OuterRef("pk")).order_by("-at", "-pk")
     cadence = Case(
         *[When(level=level, then=Value(dt.timedelta(days=days))) for level, days in policy.follow_up_cadence_days.items()],
         default=Value(dt.timedelta(days=max(policy.follow_up_cadence_days.values()))),
         output_field=DurationField(),
     )  # fmt: skip
     return queryset.annotate(
-        last_follow_up_at=Subquery(latest.values("at")[:1]),
-        planned_on=Subquery(latest.values("next_date")[:1]),
-    ).annotate(
         due_on=Coalesce(
-            F("planned_on"),
+            F("next_follow_up_on"),
             _day_plus(TruncDate("last_follow_up_at", tzinfo=tz), cadence),
             _day_plus(
                 TruncDate("created_at", tzinfo=tz),

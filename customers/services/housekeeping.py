@@ -21,9 +21,9 @@ from customers.models import ChannelReport, Customer, CustomerPhone, DepositReco
 from customers.office_selectors import follow_up_counts_by_owner, site_today
 from customers.services.verdicts import ownership_refresh_many, site_zone
 from salesoffice.core.audit import audit_record
-from salesoffice.core.models import Membership, Site, User
+from salesoffice.core.models import Membership, Notification, Site, User
 from salesoffice.core.roles import MANAGER_ROLES
-from salesoffice.core.services import notify, policy_current
+from salesoffice.core.services import notify_many, policy_current
 
 BATCH = 500
 ANONYMISED_NAME = "已匿名"
@@ -137,33 +137,41 @@ def lapse_warnings_send(*, at: dt.datetime | None = None) -> int:
             .select_related("owner")
             .order_by("protected_until", "pk")
         )
+        warnings = []
         for customer in lapsing:
             assert customer.protected_until is not None
-            assert customer.owner is not None
             days_left = (customer.protected_until - today).days
             threshold = _warning_threshold(days_left, policy.lapse_warning_days)
             if threshold is None:
                 continue
-            message = notify(
-                recipient=customer.owner, site=site, kind="ownership.lapse_warning",
-                title=_("Protection of %(name)s ends on %(date)s")
-                % {"name": customer.name, "date": customer.protected_until.isoformat()},
-                body=_("Record a follow-up that reaches the customer to keep them (OWN-04)."),
-                link=f"/customers/{customer.pk}/follow-up-file/",
-                dedupe_key=f"lapse:{customer.pk}:{customer.protected_until.isoformat()}:{threshold}",
-            )  # fmt: skip
-            sent += message is not None
+            warnings.append(
+                Notification(
+                    recipient=customer.owner,
+                    site=site,
+                    kind="ownership.lapse_warning",
+                    title=_("Protection of %(name)s ends on %(date)s")
+                    % {"name": customer.name, "date": customer.protected_until.isoformat()},
+                    body=_("Record a follow-up that reaches the customer to keep them (OWN-04)."),
+                    link=f"/customers/{customer.pk}/follow-up-file/",
+                    dedupe_key=f"lapse:{customer.pk}:{customer.protected_until.isoformat()}:{threshold}",
+                )
+            )
         if lapsing:
             lines = [f"{customer.name}: {customer.protected_until}" for customer in lapsing[:200]]
-            for manager in _managers(site):
-                message = notify(
-                    recipient=manager, site=site, kind="ownership.lapse_summary",
+            warnings += [
+                Notification(
+                    recipient=manager,
+                    site=site,
+                    kind="ownership.lapse_summary",
                     title=_("%(count)s customers lapse within %(days)s days")
                     % {"count": len(lapsing), "days": max(policy.lapse_warning_days)},
-                    body="\n".join(lines), link="/customers/pool/",
+                    body="\n".join(lines),
+                    link="/customers/pool/",
                     dedupe_key=f"lapse-summary:{site.pk}:{manager.pk}:{today.isoformat()}",
-                )  # fmt: skip
-                sent += message is not None
+                )
+                for manager in _managers(site)
+            ]
+        sent += notify_many(warnings)
     return sent
 
 
@@ -178,27 +186,36 @@ def follow_up_reminders_send(*, at: dt.datetime | None = None) -> int:
             row for row in follow_up_counts_by_owner(site=site, today=today) if row["due"] or row["overdue"]
         ]
         owners = User.objects.in_bulk([row["owner"] for row in counts])
-        for row in counts:
-            message = notify(
-                recipient=owners[row["owner"]], site=site, kind="followup.reminder",
+        reminders = [
+            Notification(
+                recipient=owners[row["owner"]],
+                site=site,
+                kind="followup.reminder",
                 title=_("Follow-ups today: %(due)s due, %(overdue)s overdue")
                 % {"due": row["due"], "overdue": row["overdue"]},
                 link="/customers/follow-ups/due/",
                 dedupe_key=f"followup-reminder:{site.pk}:{row['owner']}:{today.isoformat()}",
-            )  # fmt: skip
-            sent += message is not None
+            )
+            for row in counts
+        ]
         if counts:
             body = "\n".join(
                 f"{owners[row['owner']].get_full_name() or owners[row['owner']].username}: {row['overdue']}"
                 for row in counts
             )
-            for manager in _managers(site):
-                message = notify(
-                    recipient=manager, site=site, kind="followup.overdue_summary",
-                    title=_("Overdue follow-ups by salesperson"), body=body, link="/customers/follow-ups/overview/",
+            reminders += [
+                Notification(
+                    recipient=manager,
+                    site=site,
+                    kind="followup.overdue_summary",
+                    title=_("Overdue follow-ups by salesperson"),
+                    body=body,
+                    link="/customers/follow-ups/overview/",
                     dedupe_key=f"followup-overview:{site.pk}:{manager.pk}:{today.isoformat()}",
-                )  # fmt: skip
-                sent += message is not None
+                )
+                for manager in _managers(site)
+            ]
+        sent += notify_many(reminders)
     return sent
 
 

@@ -278,9 +278,14 @@ def follow_up_record(
     )  # fmt: skip
     customer.level = follow_up.level_after
     customer.last_activity_at = now
+    if customer.last_follow_up_at is None or at >= customer.last_follow_up_at:
+        # A back-dated follow-up does not replace a later one as the latest (FUP-02).
+        customer.last_follow_up_at, customer.next_follow_up_on = at, next_date
     if customer.status == Customer.Status.NEW:
         customer.status = Customer.Status.FOLLOWING
-    customer.save(update_fields=["level", "last_activity_at", "status"])
+    customer.save(
+        update_fields=["level", "last_activity_at", "last_follow_up_at", "next_follow_up_on", "status"]
+    )
     audit_record(
         action="followup.create",
         actor=actor,

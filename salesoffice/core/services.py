@@ -129,8 +129,34 @@ def notify(
             )  # fmt: skip
     except IntegrityError:
         return None
-    if email and settings.EMAIL_ENABLED and recipient.email:
-        transaction.on_commit(
-            lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [recipient.email], fail_silently=True)
-        )
+    if email:
+        _mail_on_commit(notification)
     return notification
+
+
+def notify_many(messages: list[Notification], *, email: bool = True) -> int:
+    """Send many in-app messages at once (set-based reminder jobs, P7), each with a ``dedupe_key``:
+    messages whose key was already sent are skipped, so the job can run twice or late (R4).
+    Returns how many were sent."""
+    keys = [message.dedupe_key for message in messages]
+    if None in keys:
+        raise ValueError("notify_many needs a dedupe_key on every message")
+    sent_before = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    fresh = {message.dedupe_key: message for message in messages if message.dedupe_key not in sent_before}
+    # A run racing this one may insert the same key first: the unique key keeps one message.
+    Notification.objects.bulk_create(fresh.values(), batch_size=1000, ignore_conflicts=True)
+    if email:
+        for message in fresh.values():
+            _mail_on_commit(message)
+    return len(fresh)
+
+
+def _mail_on_commit(notification: Notification) -> None:
+    recipient = notification.recipient
+    if settings.EMAIL_ENABLED and recipient.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
+                fail_silently=True,
+            )
+        )  # fmt: skip
