@@ -63,6 +63,7 @@ class Sizes:
     customers: int
     units: int
     deals: int
+    work_orders: int
     heavy_customers: int
     bench_site_units: int
 
@@ -76,6 +77,7 @@ class Sizes:
             customers=customers,
             units=units,
             deals=max(30, round(60_000 * scale)),
+            work_orders=max(10, round(20_000 * scale)),
             heavy_customers=min(2000, max(30, customers // 500)),
             bench_site_units=min(2000, max(40, units // 50)),
         )
@@ -368,6 +370,7 @@ class Generator:
         self.salespeople: dict[int, list[int]] = {}
         self.managers: dict[int, int] = {}
         self.finance: dict[int, int] = {}
+        self.service: dict[int, int] = {}
         self.memberships: list[tuple[int, int, str]] = []
         user_id = 0
         roles = ["site_manager", "sales_supervisor", "finance", "customer_service"] + ["salesperson"] * (
@@ -388,6 +391,10 @@ class Generator:
                 if role == "finance":
                     self.finance[s] = user_id
                 self.memberships.append((user_id, s, role))
+                if role == "customer_service":
+                    # A small site's service clerk also takes repair orders (SVC-02).
+                    self.service[s] = user_id
+                    self.memberships.append((user_id, s, "repair_worker"))
                 full, _initials = self.name(self.rng.random() < 0.5)
                 family = full[:2] if len(full) > 2 and full[:2] in self.surnames else full[:1]
                 yield (
@@ -590,6 +597,7 @@ class Generator:
         self.subscription_rows: list[tuple[Any, ...]] = []
         self.contract_rows: list[tuple[Any, ...]] = []
         self.deal_counters: dict[str, int] = {}
+        self.owners_of_units: list[tuple[int, list[Any], int, dt.datetime]] = []
         units_by_site: dict[int, list[list[Any]]] = {}
         for unit in self.units:
             if unit[13] == "available":
@@ -666,6 +674,7 @@ class Generator:
                     )  # fmt: skip
                 if status == "contracted":
                     signed = paid + dt.timedelta(days=rng.uniform(3, 25))
+                    self.owners_of_units.append((site, unit, i, signed))
                     self.contract_rows.append(
                         (
                             len(self.contract_rows) + 1, site, deal_id, subscription_id, unit[0],
@@ -690,6 +699,55 @@ class Generator:
                     self.status[i] = {"on_hold": "deposited", "reserved": "subscribed"}.get(
                         status, "contracted"
                     )
+
+    def work_orders(self) -> None:
+        """SVC-01..03: repair orders from buyers of contracted units, most of them closed; numbered per
+        site and day like the service numbers them; each site's service clerk is its repair worker."""
+        rng = self.rng
+        building_names = {row[0]: row[2] for row in self.buildings}
+        self.worker_rows = [
+            (site, site, user_id, sorted({name for _b, s, name, _f, _o in self.buildings if s == site}),
+             {"plumbing": 3, "electrical": 3, "decoration": 2}, True)
+            for site, user_id in sorted(self.service.items())
+        ]  # fmt: skip
+        self.work_order_rows: list[tuple[Any, ...]] = []
+        self.work_order_events: list[tuple[Any, ...]] = []
+        candidates = [row for row in self.owners_of_units if row[3] < self.now - dt.timedelta(days=3)]
+        categories = ("plumbing", "electrical", "decoration", "waterproofing", "other")
+        sequence: dict[tuple[int, dt.date], int] = {}
+        for order_id, (site, unit, i, signed) in enumerate(
+            sorted(
+                rng.sample(candidates, min(len(candidates), self.sizes.work_orders)), key=lambda row: row[3]
+            ),
+            start=1,
+        ):
+            span = (self.now - signed).total_seconds()
+            created = signed + dt.timedelta(seconds=rng.uniform(0.2, 0.98) * span)
+            day = created.astimezone(SHANGHAI).date()
+            number = sequence[site, day] = sequence.get((site, day), 0) + 1
+            closed = created < self.now - dt.timedelta(days=3) and rng.random() < 0.85
+            service = self.service[site]
+            respond_by, complete_by = created + dt.timedelta(hours=24), created + dt.timedelta(days=3)
+            responded = created + dt.timedelta(hours=rng.uniform(1, 30)) if closed else None
+            completed = created + dt.timedelta(hours=rng.uniform(30, 90)) if closed else None
+            self.work_order_rows.append(
+                (
+                    order_id, site, f"S{site:03d}-{day:%Y%m%d}-{number:04d}", "repair", "desk", created, service,
+                    self.names[i], "", self.customer_id(i), unit[0], building_names[unit[2]],
+                    categories[order_id % len(categories)], 1, "卫生间地漏返水，请尽快上门查看", "normal",
+                    respond_by, complete_by, False, None, site if closed else None,
+                    "closed" if closed else "new", responded, completed, completed, completed, 0,
+                )
+            )  # fmt: skip
+            events = self.work_order_events
+            events.append((len(events) + 1, order_id, "create", "", "new", service, None, "", created))
+            if closed and completed is not None:
+                events.append(
+                    (len(events) + 1, order_id, "close", "new", "closed", service, site, "", completed)
+                )
+        self.work_order_counters = {
+            f"workorder:{site}:{day:%Y%m%d}": value for (site, day), value in sequence.items()
+        }
 
 
 # --- Loading ---------------------------------------------------------------------------------------
@@ -812,7 +870,9 @@ def load(cursor: Any, *, seed: int, scale: float, anchor: dt.date, dsn: str | No
     )
     commit()
     step("deals", lambda: _load_deals(cursor, gen, model))
+    step("work orders", lambda: _load_work_orders(cursor, gen, model))
     counters = dict(gen.deal_counters)
+    counters.update(gen.work_order_counters)
     counters.update({f"registration:{site}": value for site, value in gen.registration_numbers.items()})
     Table(Counter, ["id", "scope", "value"]).copy(
         cursor, ((k, scope, value) for k, (scope, value) in enumerate(sorted(counters.items()), start=1))
@@ -899,6 +959,39 @@ def _load_deals(cursor: Any, gen: Generator, model: Callable[..., Any]) -> None:
     Table(model("deals", "Contract"), contract_fields).copy(cursor, gen.contract_rows)
 
 
+def _load_work_orders(cursor: Any, gen: Generator, model: Callable[..., Any]) -> None:
+    gen.work_orders()
+    Table(
+        model("handover", "RepairWorker"), ["id", "site_id", "user_id", "areas", "skills", "available"]
+    ).copy(cursor, gen.worker_rows)
+    order_fields = [
+        "id",
+        "site_id",
+        "number",
+        "kind",
+        "source",
+        "created_at",
+        "created_by_id",
+        "reporter_name",
+    ]
+    order_fields += [
+        "reporter_phone",
+        "customer_id",
+        "unit_id",
+        "area",
+        "category",
+        "min_level",
+        "description",
+    ]
+    order_fields += ["priority", "respond_by", "complete_by", "chargeable", "warranty_until", "worker_id"]
+    order_fields += ["status", "responded_at", "completed_at", "confirmed_at", "closed_at", "reopen_count"]
+    Table(model("handover", "WorkOrder"), order_fields).copy(cursor, gen.work_order_rows)
+    Table(
+        model("handover", "WorkOrderEvent"),
+        ["id", "work_order_id", "action", "from_status", "to_status", "actor_id", "worker_id", "note", "at"],
+    ).copy(cursor, gen.work_order_events)
+
+
 def _history_events(cursor: Any) -> None:
     """The "insert" event each pghistory-tracked row would have got from its trigger, in one
     INSERT … SELECT per tracked model (the triggers fire row by row and were off for the load)."""
@@ -944,7 +1037,8 @@ def _row_counts(cursor: Any) -> dict[str, int]:
         "core_site", "core_user", "core_membership", "customers_customer", "customers_customerphone",
         "customers_household", "customers_relation", "customers_referral", "customers_registration",
         "customers_followup", "customers_ownershipverdict", "deals_building", "deals_unit", "deals_deal",
-        "deals_deposit", "deals_subscription", "deals_contract", "deals_moneyrecord", "core_counter",
+        "deals_deposit", "deals_subscription", "deals_contract", "deals_moneyrecord", "handover_workorder",
+        "handover_workorderevent", "core_counter",
     ]  # fmt: skip
     counts = {}
     for table in tables:

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Reads (GET) change no tracked row, so they skip the history context and its per-query overhead.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 ROOT_URLCONF = "salesoffice.urls"
 WSGI_APPLICATION = "salesoffice.wsgi.application"
 ASGI_APPLICATION = "salesoffice.asgi.application"

@@ -54,3 +54,22 @@ def test_pages_run_a_constant_number_of_queries(dataset):
     # P5: the board runs at most 10 queries; the due list and the lookups stay as small
     counts = page_query_counts(dataset)
     assert all(queries <= 10 for queries, _size in counts.values()), counts
+
+
+def test_dataset_is_consistent_with_the_services(dataset):
+    """QUAL-01: the loaded set holds repair orders numbered like the service numbers them, and each
+    customer's latest follow-up is the one kept on its row (FUP-02), as ``follow_up_record`` keeps it."""
+    from customers.models import Customer, FollowUp
+    from handover.models import WorkOrder
+
+    assert WorkOrder.objects.count() >= 10
+    order = WorkOrder.objects.select_related("site").first()
+    assert order is not None
+    assert order.number.startswith(order.site.code.upper() + "-")
+    for customer in Customer.objects.filter(last_follow_up_at__isnull=False).order_by("pk")[:50]:
+        latest = FollowUp.objects.filter(customer=customer).order_by("-at", "-pk").first()
+        assert latest is not None
+        assert (customer.last_follow_up_at, customer.next_follow_up_on) == (latest.at, latest.next_date)
+    assert not Customer.objects.filter(
+        last_follow_up_at__isnull=True, pk__in=FollowUp.objects.values("customer")
+    ).exists()
