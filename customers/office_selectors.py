@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from customers.models import ChannelReport, Customer, CustomerImport, FollowUp, StaffReferral
+from customers.models import ChannelReport, Customer, CustomerImport, FollowUp, Source, StaffReferral
 from customers.ownership.days import local_day
 from salesoffice.core import access
 from salesoffice.core.models import Membership, Site
@@ -33,6 +33,7 @@ from salesoffice.core.policy import Policy
 from salesoffice.core.roles import Cap, Role
 from salesoffice.core.services import policy_current
 
+CALL_CADENCE_DAYS = 7  # FUP-02: "来电客户回访至少1次/周"
 FOLLOWED_STATUSES = (Customer.Status.NEW, Customer.Status.FOLLOWING)
 SORTS = {
     "protected_until": ("protected_until", "pk"),
@@ -58,17 +59,29 @@ def _day_plus(start: Any, days: Any) -> Cast:
 
 def with_follow_up_due(queryset: QuerySet[Customer], *, policy: Policy, site: Site) -> QuerySet[Customer]:
     """FUP-02: ``due_on`` is the next date the owner set at the latest follow-up, else that follow-up's
-    day plus the level's cadence, else the first return call after the first visit (day 1).
+    day plus the level's cadence (at most a week for customers who came by phone), else the first return
+    call after the first visit (day 1).
 
     Computed from the customer's own row (the latest follow-up is kept on it), so a due list is one
     index range over the owner's customers with no subquery per customer (P4); the policy applies
     as it stands when the list is read."""
     tz = site_zone(site)
+    cadences = policy.follow_up_cadence_days
+    # Customers who came by phone are called at least weekly, whatever their level's cadence.
+    call_cadences = [
+        When(
+            source=Source.CALL,
+            level=level,
+            then=Value(dt.timedelta(days=min(days, CALL_CADENCE_DAYS))),
+        )
+        for level, days in cadences.items()
+    ]
     cadence = Case(
-        *[When(level=level, then=Value(dt.timedelta(days=days))) for level, days in policy.follow_up_cadence_days.items()],
-        default=Value(dt.timedelta(days=max(policy.follow_up_cadence_days.values()))),
+        *call_cadences,
+        *[When(level=level, then=Value(dt.timedelta(days=days))) for level, days in cadences.items()],
+        default=Value(dt.timedelta(days=max(cadences.values()))),
         output_field=DurationField(),
-    )  # fmt: skip
+    )
     return queryset.annotate(
         due_on=Coalesce(
             F("next_follow_up_on"),

@@ -19,6 +19,7 @@ from customers.office_selectors import (
 from customers.services import customer_mark_lost, customer_personality_set, follow_up_record
 from salesoffice.core.exceptions import NotAllowed
 from salesoffice.core.roles import Role
+from salesoffice.core.services import policy_update
 from tests.customers.factories import register
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,25 @@ def test_fup_02_cadence_by_level_and_planned_date(clock, site, salesperson, cust
         b.pk: datetime.date(2026, 3, 5),
         c.pk: datetime.date(2026, 3, 4),
     }
+
+
+def test_fup_02_call_customers_are_called_at_least_weekly(clock, site, salesperson, manager):
+    """FUP-02: with a 10-day cadence for level C, a customer who came by phone is still due a week after
+    the last follow-up, while a walk-in of the same level waits the ten days."""
+    policy_update(site=site, actor=manager, changes={"follow_up_cadence_days": {"A": 2, "B": 3, "C": 10}},
+                  reason="quieter C customers")  # fmt: skip
+    caller = register(
+        site, salesperson, name="来电", phones=("13800001111",), kind="call", level="C", source="call"
+    )
+    walker = register(site, salesperson, name="到访", phones=("13800002222",), level="C", source="walk_in")
+    customers = {row.customer_id: row for row in (caller, walker)}
+    clock.advance(days=1)
+    for customer_id in customers:
+        follow_up_record(customer=Customer.objects.get(pk=customer_id), actor=salesperson, at=clock.now,
+                         method="call", reached=True)  # fmt: skip
+    rows = {row.pk: row.due_on for row in my_customer_list(user=salesperson, site=site)}
+    assert rows[caller.customer_id] == datetime.date(2026, 3, 9)
+    assert rows[walker.customer_id] == datetime.date(2026, 3, 12)
 
 
 def test_fup_02_back_dated_follow_up_does_not_replace_the_latest(clock, site, salesperson, customers):
