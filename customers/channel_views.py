@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import office_selectors, services
-from customers.office_forms import ChannelReportForm, ReasonForm, RereportForm, VerifyForm
+from customers.office_forms import ChannelCancelForm, ChannelReportForm, RereportForm, VerifyForm
 from customers.services.channel_reports import report_valid_until
 from salesoffice.core import access
 from salesoffice.core.exceptions import DomainError
@@ -60,6 +60,7 @@ def channel_reports(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     policy, _version = policy_current(site=site)
     items = [(report, report_valid_until(report, policy, site)) for report in page.object_list]
+    can_cancel = access.can(request.user, site.pk, Cap.DISPUTES_DECIDE)
     return render(
         request,
         "customers/channel_reports.html",
@@ -69,7 +70,8 @@ def channel_reports(request: HttpRequest) -> HttpResponse:
             "items": items,
             "can_report": can_report,
             "can_verify": access.can(request.user, site.pk, Cap.CUSTOMERS_READ_ALL),
-            "can_cancel": access.can(request.user, site.pk, Cap.DISPUTES_DECIDE),
+            "can_cancel": can_cancel,
+            "salespeople": office_selectors.active_salespeople(site=site) if can_cancel else [],
             "verify_form": VerifyForm(),
             "rereport_form": RereportForm(),
         },
@@ -117,14 +119,16 @@ def channel_report_verify(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_report_cancel(request: HttpRequest, report_id: int) -> HttpResponse:
-    """CHAN-05: the site manager cancels a report's claim after a complaint or violation."""
+    """CHAN-05: the site manager cancels a report's claim after a complaint or violation, and may
+    assign the customer to a salesperson at the same time."""
     report = office_selectors.channel_report_get(user=request.user, report_id=report_id)
-    form = ReasonForm(request.POST)
+    form = ChannelCancelForm(request.POST)
     if form.is_valid():
         try:
             services.channel_report_cancel(
-                report=report, actor=request.user, reason=form.cleaned_data["reason"]
-            )
+                report=report, actor=request.user, reason=form.cleaned_data["reason"],
+                assign_to_id=form.cleaned_data["assign_to"],
+            )  # fmt: skip
             messages.success(request, _("The report's claim is cancelled."))
         except DomainError as error:
             messages.error(request, error.message)

@@ -65,6 +65,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
+class ChannelCancelForm(ReasonForm):
+    """CHAN-05: the reason, and optionally the salesperson the customer goes to."""
+
+    assign_to = forms.IntegerField(label=_("Assign the customer to"), required=False, min_value=1)
+
+
 class FollowUpForm(forms.Form):
     """FUP-03, FUP-06."""
 

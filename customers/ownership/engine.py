@@ -51,6 +51,7 @@ _DECISION_RULES = {
     "confiscation": "OWN-18",
     "invitation_objection": "OWN-11",
     "cooperation": "OWN-10",
+    "channel_assignment": "CHAN-05",
 }
 
 

@@ -50,12 +50,14 @@ DECISION_KINDS = (
     "confiscation",  # OWN-18 option: unresolved roll dispute, commission to the activity fund
     "invitation_objection",  # OWN-11: an objection with evidence of a phone invitation, upheld
     "cooperation",  # OWN-10: a stand-in's deposit confirmed as a cooperation deal (共单)
+    "channel_assignment",  # CHAN-05: a cancelled channel claim; the manager assigns the customer
 )
 DECISION_KINDS_NEEDING_OWNER = (
     "reassignment_service",
     "reassignment_other",
     "pool_distribution",
     "roll_confirmation",
+    "channel_assignment",
 )
 DECISION_KINDS_NEEDING_PARTY = ("invitation_objection", "cooperation")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{3}\d{5}$")

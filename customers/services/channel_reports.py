@@ -21,7 +21,7 @@ from customers.facts import channel_report_fact
 from customers.models import ChannelReport, Customer, StaffReferral
 from customers.ownership.channels import report_valid_through
 from customers.ownership.days import local_day
-from customers.services.verdicts import ownership_refresh, site_zone
+from customers.services.verdicts import decision_record, ownership_refresh, site_zone
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.exceptions import NotAllowed
@@ -259,9 +259,12 @@ def channel_report_unreachable_verify(
 
 
 @transaction.atomic
-def channel_report_cancel(*, report: ChannelReport, actor: Any, reason: str) -> ChannelReport:
+def channel_report_cancel(
+    *, report: ChannelReport, actor: Any, reason: str, assign_to_id: int | None = None
+) -> ChannelReport:
     """CHAN-05: a complaint or violation cancels the report's claim (the site manager decides); the
-    customer's channel is re-decided without it."""
+    customer's channel is re-decided without it, and the manager may assign the customer to a
+    salesperson in the same decision (an ownership decision the verdicts respect)."""
     access.require(actor, report.site_id, Cap.DISPUTES_DECIDE)
     if not (reason or "").strip():
         raise InvalidRegistration(
@@ -278,9 +281,19 @@ def channel_report_cancel(*, report: ChannelReport, actor: Any, reason: str) -> 
         action="channel.cancel", actor=actor, site=locked.site_id, obj=locked,
         before={"status": before}, after={"status": locked.status}, reason=reason,
     )  # fmt: skip
-    if locked.matched_customer_id is not None:
-        customer = Customer.objects.get(pk=locked.matched_customer_id)
+    if locked.matched_customer_id is None:
+        if assign_to_id is not None:
+            raise _refused(_("No customer has come in on this report yet."), "assign_to")
+        return locked
+    customer = Customer.objects.get(pk=locked.matched_customer_id)
+    if assign_to_id is None:
         ownership_refresh(customer=customer, cause="channel_cancel")
+        return locked
+    if not access.works_at(assign_to_id, locked.site_id, Role.SALESPERSON):
+        raise _refused(_("Choose an active salesperson of this site."), "assign_to")
+    decision_record(
+        customer=customer, actor=actor, kind="channel_assignment", reason=reason, owner_id=assign_to_id
+    )
     return locked
 
 

@@ -245,6 +245,35 @@ def test_chan_05_manager_cancels_the_claim_and_salesperson_cannot(
     assert first.status == ChannelReport.Status.CANCELLED
 
 
+def test_chan_05_manager_assigns_the_customer_when_cancelling(
+    clock, site, agent, salesperson, staff, manager
+):
+    """CHAN-05: cancelling the claim, the manager assigns the customer to another salesperson in the
+    same decision; the verdict names CHAN-05 and the decision is kept. A channel agent or an unknown
+    user cannot be chosen, and a rejected assignment changes nothing."""
+    made = report(site, agent)
+    clock.advance(hours=1)
+    register(site, salesperson, name="周杰", phones=("13900012345",))
+    colleague = staff(Role.SALESPERSON, site)
+    with pytest.raises(ChannelReportRefused):
+        channel_report_cancel(report=made, actor=manager, reason="违规带访", assign_to_id=agent.pk)
+    made.refresh_from_db()
+    assert made.status == ChannelReport.Status.MATCHED
+    client = Client()
+    client.force_login(manager)
+    response = client.post(
+        reverse("customers-channel-report-cancel", args=[made.pk]),
+        {"reason": "违规带访", "assign_to": colleague.pk},
+    )
+    assert response.status_code == 302
+    customer = Customer.objects.select_related("verdict").get()
+    assert customer.owner_id == colleague.pk
+    assert "CHAN-05" in customer.verdict.rules
+    assert customer.decisions.get().kind == "channel_assignment"
+    made.refresh_from_db()
+    assert made.status == ChannelReport.Status.CANCELLED
+
+
 def test_chan_03_counter_scan_confirms_visit_once(clock, site, agent, salesperson, other_site, staff):
     """CHAN-03: the scan binds the visit to the report once; another site's desk cannot use it."""
     made = report(site, agent)
