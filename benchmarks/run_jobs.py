@@ -106,16 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     from customers.services import follow_up_reminders_send, lapse_warnings_send, protection_expiry_run
 
     counter: dict[str, int] = {"done": 0, "deadline": 0}
-    original_refresh = housekeeping.ownership_refresh
+    original_refresh = housekeeping.ownership_refresh_many
 
     def counting_refresh(**kwargs: Any) -> Any:
         # Counts the customers the expiry job re-decides and stops it at the time limit.
         if time.monotonic() > counter["deadline"]:
             raise Stopped
-        counter["done"] += 1
+        counter["done"] += len(list(kwargs["customer_ids"]))
         return original_refresh(**kwargs)
 
-    housekeeping.ownership_refresh = counting_refresh
+    housekeeping.ownership_refresh_many = counting_refresh
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(protected_until) - 30 FROM customers_customer")
         anchor = cursor.fetchone()[0]

@@ -57,15 +57,16 @@ def _day_plus(start: Any, days: Any) -> Cast:
     return Cast(ExpressionWrapper(start + days, output_field=DateTimeField()), DateField())
 
 
-def with_follow_up_due(queryset: QuerySet[Customer], *, policy: Policy, site: Site) -> QuerySet[Customer]:
+def with_follow_up_due(
+    queryset: QuerySet[Customer], *, policy: Policy, tz: zoneinfo.ZoneInfo
+) -> QuerySet[Customer]:
     """FUP-02: ``due_on`` is the next date the owner set at the latest follow-up, else that follow-up's
     day plus the level's cadence (at most a week for customers who came by phone), else the first return
     call after the first visit (day 1).
 
     Computed from the customer's own row (the latest follow-up is kept on it), so a due list is one
     index range over the owner's customers with no subquery per customer (P4); the policy applies
-    as it stands when the list is read."""
-    tz = site_zone(site)
+    as it stands when the list is read. ``tz`` is the site's zone, in which days are counted."""
     cadences = policy.follow_up_cadence_days
     # Customers who came by phone are called at least weekly, whatever their level's cadence.
     call_cadences = [
@@ -95,9 +96,9 @@ def with_follow_up_due(queryset: QuerySet[Customer], *, policy: Policy, site: Si
     )
 
 
-def _followed(site: Site) -> QuerySet[Customer]:
+def _followed(*sites: Site) -> QuerySet[Customer]:
     return Customer.objects.filter(
-        site=site,
+        site__in=sites,
         owner__isnull=False,
         status__in=FOLLOWED_STATUSES,
         merged_into__isnull=True,
@@ -113,7 +114,7 @@ def my_customer_list(*, user: Any, site: Site, sort: str = "protected_until") ->
     rows = Customer.objects.filter(
         site=site, owner=user, merged_into__isnull=True, anonymised_at__isnull=True
     ).select_related("verdict")
-    return with_follow_up_due(rows, policy=policy, site=site).order_by(
+    return with_follow_up_due(rows, policy=policy, tz=site_zone(site)).order_by(
         *SORTS.get(sort, SORTS["protected_until"])
     )
 
@@ -122,21 +123,27 @@ def follow_up_due_list(*, user: Any, site: Site, today: dt.date) -> QuerySet[Cus
     """FUP-04: the salesperson's follow-ups due today and overdue, most overdue first (P4)."""
     access.require(user, site.pk, Cap.CUSTOMERS_OWN)
     policy, _version = policy_current(site=site)
-    rows = with_follow_up_due(_followed(site).filter(owner=user), policy=policy, site=site)
+    rows = with_follow_up_due(_followed(site).filter(owner=user), policy=policy, tz=site_zone(site))
     return rows.filter(Q(due_on__lte=today)).order_by("due_on", "pk")
 
 
 def follow_up_counts_by_owner(*, site: Site, today: dt.date) -> list[dict[str, Any]]:
     """FUP-04: per salesperson, how many follow-ups are due today and overdue (one grouped query)."""
     policy, _version = policy_current(site=site)
-    rows = with_follow_up_due(_followed(site), policy=policy, site=site)
+    return follow_up_counts(sites=[site], policy=policy, today=today)
+
+
+def follow_up_counts(*, sites: list[Site], policy: Policy, today: dt.date) -> list[dict[str, Any]]:
+    """FUP-04: per site and salesperson, the follow-ups due ``today`` and overdue, in one grouped query
+    over sites that share the policy's cadence and a time zone (the morning reminders, P7)."""
+    rows = with_follow_up_due(_followed(*sites), policy=policy, tz=site_zone(sites[0]))
     return list(
-        rows.values("owner", "owner__last_name", "owner__first_name", "owner__username")
+        rows.values("site", "owner", "owner__last_name", "owner__first_name", "owner__username")
         .annotate(
             due=Count("pk", filter=Q(due_on=today)),
             overdue=Count("pk", filter=Q(due_on__lt=today)),
         )
-        .order_by("-overdue", "owner")
+        .order_by("site", "-overdue", "owner")
     )
 
 

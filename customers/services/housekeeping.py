@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pgtrigger
 from django.db import transaction
@@ -18,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import ChannelReport, Customer, CustomerPhone, DepositRecord, FollowUp, Registration
-from customers.office_selectors import follow_up_counts_by_owner, site_today
+from customers.office_selectors import follow_up_counts, site_today
 from customers.services.verdicts import ownership_refresh_many, site_zone
 from salesoffice.core.audit import audit_record
 from salesoffice.core.models import Membership, Notification, Site, User
+from salesoffice.core.policy import Policy
 from salesoffice.core.roles import MANAGER_ROLES
 from salesoffice.core.services import notify_many, policy_current
 
@@ -134,30 +136,32 @@ def lapse_warnings_send(*, at: dt.datetime | None = None) -> int:
                 merged_into__isnull=True,
                 anonymised_at__isnull=True,
             )
-            .select_related("owner")
             .order_by("protected_until", "pk")
+            .values_list("pk", "name", "protected_until", "owner_id")
+        )
+        title, body = (
+            _("Protection of %(name)s ends on %(date)s"),
+            _("Record a follow-up that reaches the customer to keep them (OWN-04)."),
         )
         warnings = []
-        for customer in lapsing:
-            assert customer.protected_until is not None
-            days_left = (customer.protected_until - today).days
-            threshold = _warning_threshold(days_left, policy.lapse_warning_days)
+        for pk, name, protected_until, owner_id in lapsing:
+            assert protected_until is not None  # filtered above
+            threshold = _warning_threshold((protected_until - today).days, policy.lapse_warning_days)
             if threshold is None:
                 continue
             warnings.append(
                 Notification(
-                    recipient=customer.owner,
+                    recipient_id=owner_id,
                     site=site,
                     kind="ownership.lapse_warning",
-                    title=_("Protection of %(name)s ends on %(date)s")
-                    % {"name": customer.name, "date": customer.protected_until.isoformat()},
-                    body=_("Record a follow-up that reaches the customer to keep them (OWN-04)."),
-                    link=f"/customers/{customer.pk}/follow-up-file/",
-                    dedupe_key=f"lapse:{customer.pk}:{customer.protected_until.isoformat()}:{threshold}",
+                    title=title % {"name": name, "date": protected_until.isoformat()},
+                    body=body,
+                    link=f"/customers/{pk}/follow-up-file/",
+                    dedupe_key=f"lapse:{pk}:{protected_until.isoformat()}:{threshold}",
                 )
             )
         if lapsing:
-            lines = [f"{customer.name}: {customer.protected_until}" for customer in lapsing[:200]]
+            lines = [f"{name}: {protected_until}" for _pk, name, protected_until, _owner in lapsing[:200]]
             warnings += [
                 Notification(
                     recipient=manager,
@@ -177,46 +181,72 @@ def lapse_warnings_send(*, at: dt.datetime | None = None) -> int:
 
 def follow_up_reminders_send(*, at: dt.datetime | None = None) -> int:
     """FUP-04: every morning one in-app message per salesperson with their due and overdue follow-ups,
-    and one to each manager with every salesperson's overdue count. One grouped query per site."""
+    and one to each manager with every salesperson's overdue count. Sites that share a cadence and a
+    time zone are counted together, in one grouped query (P7)."""
     moment = at or timezone.now()
-    sent = 0
+    groups: dict[tuple[Any, ...], list[Site]] = {}
+    policies: dict[tuple[Any, ...], Policy] = {}
     for site in _sites():
-        today = site_today(site, moment)
+        policy, _version = policy_current(site=site, at=moment)
+        key = (
+            tuple(sorted(policy.follow_up_cadence_days.items())),
+            policy.first_return_call_days,
+            site.time_zone,
+        )
+        groups.setdefault(key, []).append(site)
+        policies[key] = policy
+    sent = 0
+    for key, sites in groups.items():
+        today = site_today(sites[0], moment)
         counts = [
-            row for row in follow_up_counts_by_owner(site=site, today=today) if row["due"] or row["overdue"]
+            row
+            for row in follow_up_counts(sites=sites, policy=policies[key], today=today)
+            if row["due"] or row["overdue"]
         ]
-        owners = User.objects.in_bulk([row["owner"] for row in counts])
-        reminders = [
-            Notification(
-                recipient=owners[row["owner"]],
-                site=site,
-                kind="followup.reminder",
-                title=_("Follow-ups today: %(due)s due, %(overdue)s overdue")
-                % {"due": row["due"], "overdue": row["overdue"]},
-                link="/customers/follow-ups/due/",
-                dedupe_key=f"followup-reminder:{site.pk}:{row['owner']}:{today.isoformat()}",
-            )
-            for row in counts
-        ]
-        if counts:
-            body = "\n".join(
-                f"{owners[row['owner']].get_full_name() or owners[row['owner']].username}: {row['overdue']}"
-                for row in counts
-            )
-            reminders += [
-                Notification(
-                    recipient=manager,
-                    site=site,
-                    kind="followup.overdue_summary",
-                    title=_("Overdue follow-ups by salesperson"),
-                    body=body,
-                    link="/customers/follow-ups/overview/",
-                    dedupe_key=f"followup-overview:{site.pk}:{manager.pk}:{today.isoformat()}",
-                )
-                for manager in _managers(site)
-            ]
+        by_site: dict[int, list[dict[str, Any]]] = {}
+        for row in counts:
+            by_site.setdefault(row["site"], []).append(row)
+        owners = User.objects.in_bulk({row["owner"] for row in counts})
+        reminders = []
+        for site in sites:
+            reminders += _follow_up_reminders(site, by_site.get(site.pk, []), owners, today)
         sent += notify_many(reminders)
     return sent
+
+
+def _follow_up_reminders(
+    site: Site, counts: list[dict[str, Any]], owners: dict[int, User], today: dt.date
+) -> list[Notification]:
+    reminders = [
+        Notification(
+            recipient=owners[row["owner"]],
+            site=site,
+            kind="followup.reminder",
+            title=_("Follow-ups today: %(due)s due, %(overdue)s overdue")
+            % {"due": row["due"], "overdue": row["overdue"]},
+            link="/customers/follow-ups/due/",
+            dedupe_key=f"followup-reminder:{site.pk}:{row['owner']}:{today.isoformat()}",
+        )
+        for row in counts
+    ]
+    if not counts:
+        return reminders
+    body = "\n".join(
+        f"{owners[row['owner']].get_full_name() or owners[row['owner']].username}: {row['overdue']}"
+        for row in counts
+    )
+    return reminders + [
+        Notification(
+            recipient=manager,
+            site=site,
+            kind="followup.overdue_summary",
+            title=_("Overdue follow-ups by salesperson"),
+            body=body,
+            link="/customers/follow-ups/overview/",
+            dedupe_key=f"followup-overview:{site.pk}:{manager.pk}:{today.isoformat()}",
+        )
+        for manager in _managers(site)
+    ]
 
 
 def channel_reports_expire(*, at: dt.datetime | None = None) -> int:

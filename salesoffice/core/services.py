@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from salesoffice.core.audit import audit_record
-from salesoffice.core.models import ApiToken, Membership, Notification, Site, SitePolicyVersion
+from salesoffice.core.models import ApiToken, Membership, Notification, Site, SitePolicyVersion, User
 from salesoffice.core.policy import Policy, policy_from_json
 from salesoffice.core.tokens import token_generate
 
@@ -129,8 +129,8 @@ def notify(
             )  # fmt: skip
     except IntegrityError:
         return None
-    if email:
-        _mail_on_commit(notification)
+    if email and settings.EMAIL_ENABLED and recipient.email:
+        _mail_on_commit(title, body, recipient.email)
     return notification
 
 
@@ -143,20 +143,21 @@ def notify_many(messages: list[Notification], *, email: bool = True) -> int:
         raise ValueError("notify_many needs a dedupe_key on every message")
     sent_before = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     fresh = {message.dedupe_key: message for message in messages if message.dedupe_key not in sent_before}
-    # A run racing this one may insert the same key first: the unique key keeps one message.
+    # A run racing this one may insert the same key first: the unique key keeps its message, and only the
+    # rows this call wrote (they carry the creation time it stamped) are mailed and counted.
     Notification.objects.bulk_create(fresh.values(), batch_size=1000, ignore_conflicts=True)
-    if email:
-        for message in fresh.values():
-            _mail_on_commit(message)
-    return len(fresh)
+    stored = Notification.objects.filter(dedupe_key__in=list(fresh)).values_list("dedupe_key", "created_at")
+    written = [fresh[key] for key, created_at in stored if fresh[key].created_at == created_at]
+    if email and settings.EMAIL_ENABLED and written:
+        recipients = {message.recipient_id for message in written}
+        addresses = dict(User.objects.filter(pk__in=recipients).exclude(email="").values_list("pk", "email"))
+        for message in written:
+            if message.recipient_id in addresses:
+                _mail_on_commit(message.title, message.body, addresses[message.recipient_id])
+    return len(written)
 
 
-def _mail_on_commit(notification: Notification) -> None:
-    recipient = notification.recipient
-    if settings.EMAIL_ENABLED and recipient.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
-                fail_silently=True,
-            )
-        )  # fmt: skip
+def _mail_on_commit(title: str, body: str, address: str) -> None:
+    transaction.on_commit(
+        lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+    )

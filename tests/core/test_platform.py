@@ -154,3 +154,34 @@ def test_a_configured_database_means_production_unless_debug_is_set():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_r4_notify_many_sends_each_key_once_and_mails_only_new_messages(
+    site, manager, staff, settings, mailoutbox
+):
+    """R4: reminder jobs send in bulk; a key already sent is skipped (no second message, no second
+    e-mail), recipients without an address get the in-app message only."""
+    from django.test import TestCase
+
+    from salesoffice.core.models import Notification
+    from salesoffice.core.roles import Role
+    from salesoffice.core.services import notify_many
+
+    settings.EMAIL_ENABLED = True
+    manager.email = "manager@example.com"
+    manager.save(update_fields=["email"])
+    silent = staff(Role.SALESPERSON, site, email="")
+
+    def batch():
+        return [
+            Notification(recipient=manager, site=site, kind="test", title="A", dedupe_key="k:manager"),
+            Notification(recipient_id=silent.pk, site=site, kind="test", title="B", dedupe_key="k:silent"),
+        ]
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert notify_many(batch()) == 2
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert notify_many(batch()) == 0
+    assert Notification.objects.filter(kind="test").count() == 2
+    assert [message.to for message in mailoutbox] == [["manager@example.com"]]
