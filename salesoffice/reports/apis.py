@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -18,9 +20,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from salesoffice.reports import rules
-from salesoffice.reports.forms import ReportFilterForm, ReportParams, report_params
-from salesoffice.reports.selectors import activity, drill
-from salesoffice.reports.selectors.common import ACTIVITY_SCOPES, Scope, ScopeKind, report_scope
+from salesoffice.reports.forms import (
+    GroupMonthForm,
+    ReportFilterForm,
+    ReportParams,
+    group_month,
+    report_params,
+)
+from salesoffice.reports.selectors import activity, drill, group
+from salesoffice.reports.selectors.common import (
+    ACTIVITY_SCOPES,
+    Scope,
+    ScopeKind,
+    report_scope,
+    whole_site_scopes,
+)
 
 DATE = OpenApiParameter("date", str, description="Business day (YYYY-MM-DD); today by default.")
 DATE_FROM = OpenApiParameter("date_from", str, description="First business day of the period.")
@@ -227,3 +241,79 @@ class ReportDocumentApi(APIView):
                 ],
             }
         )
+
+
+# --- Monthly report across sites (RPT-03) -------------------------------------------------------------
+
+MONTH = OpenApiParameter(
+    "month", str, pattern=r"^\d{4}-\d{2}$",
+    description=(
+        "Calendar month (YYYY-MM), counted at each site by its own time zone and daily cut-off; by default "
+        "the month of the earliest current business day among your sites."
+    ),
+)  # fmt: skip
+
+
+class MonthFiguresSerializer(FiguresSerializer):
+    """The figures of a site's monthly report (RPT-03); follow-ups overdue belong to the daily report."""
+
+    follow_ups_overdue = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
+
+
+class GroupMonthlySiteSerializer(serializers.Serializer):
+    site_id = serializers.IntegerField()
+    site_code = serializers.CharField()
+    site_name = serializers.CharField()
+    scope = serializers.CharField(help_text="site: every row behind the figures; aggregate: figures only.")
+    time_zone = serializers.CharField()
+    daily_cutoff = serializers.TimeField()
+    after = serializers.DateTimeField(help_text="The month at this site starts just after this moment.")
+    until = serializers.DateTimeField(help_text="…and ends with this moment (its last day's cut-off).")
+    figures = MonthFiguresSerializer()
+    units_available_at_close = serializers.IntegerField(help_text="Units available at `until` (RPT-01).")
+    report = serializers.CharField(
+        help_text="The site's own monthly report for the same month, whose figures drill to their records."
+    )
+
+
+class GroupMonthlyReportSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    period = PeriodSerializer()
+    rows = GroupMonthlySiteSerializer(many=True)
+    totals = MonthFiguresSerializer()
+    units_available_at_close = serializers.IntegerField()
+
+
+class GroupMonthlyReportApi(APIView):
+    """RPT-03 across sites (集团营销月报): one row per site the caller reads whole (site manager or deputy; a
+    read-only report client reads the figures only) and their total. Finance, supervisors and salespeople
+    are refused (403) unless they read some site whole; a token is bound to one site (SEC-04), so it reads
+    that site's row only. Each row links the site's own monthly report endpoint for the same month."""
+
+    @extend_schema(parameters=[MONTH], responses=GroupMonthlyReportSerializer)
+    def get(self, request: Request) -> Response:
+        scopes = whole_site_scopes(request.user)
+        if not scopes:
+            raise PermissionDenied
+        form = GroupMonthForm(request.query_params or None)
+        if request.query_params and not form.is_valid():
+            raise serializers.ValidationError(form.errors.get_json_data())
+        default = group.default_month(scopes=scopes, now=timezone.now())
+        _form, period = group_month(request.query_params, default=default)
+        report = group.group_monthly_report(scopes=scopes, period=period)
+        query = f"?date={period.first.isoformat()}"
+        rows = [
+            {
+                **dataclasses.asdict(row),
+                "report": reverse("api-report", args=[row.site_id, "monthly"]) + query,
+            }
+            for row in report.rows
+        ]
+        body = {
+            "month": f"{period.first:%Y-%m}",
+            "period": dataclasses.asdict(period),
+            "rows": rows,
+            "totals": dataclasses.asdict(report.totals),
+            "units_available_at_close": report.units_available_at_close,
+        }
+        return Response(GroupMonthlyReportSerializer(body).data)

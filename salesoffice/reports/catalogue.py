@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from salesoffice.reports import charts, layouts, rules
 from salesoffice.reports.forms import ReportParams
 from salesoffice.reports.layouts import Link, ReportDocument
-from salesoffice.reports.selectors import activity, drill, funnel, inventory, money, sources, team
+from salesoffice.reports.selectors import activity, drill, funnel, group, inventory, money, sources, team
 from salesoffice.reports.selectors.common import ACTIVITY_SCOPES, Scope, ScopeKind
 
 SCOPE_LABELS = {
@@ -223,6 +223,29 @@ def build_service(scope: Scope, params: ReportParams, link: Link | None) -> Repo
     end = dt.datetime.combine(params.period.last + dt.timedelta(days=1), dt.time.min, tzinfo=scope.tz)
     statistics = service_statistics(user=scope.viewer, site=scope.site.pk, start=start, end=end)
     return layouts.service_document(statistics, scope.site.name, printed_filters(scope, params, {}))
+
+
+def build_group_monthly(report: group.GroupMonthlyReport) -> ReportDocument:
+    """RPT-03 across sites (集团营销月报), with its filter as printed (RPT-09): the month, the sites and the
+    zone and cut-off each site counts the month by."""
+    period = report.period
+    pairs: dict[tuple[str, dt.time], int] = {}
+    for row in report.rows:
+        pairs[(row.time_zone, row.daily_cutoff)] = pairs.get((row.time_zone, row.daily_cutoff), 0) + 1
+    cutoffs = "; ".join(
+        f"{zone} {cutoff:%H:%M}" + (f" ({count})" if len(pairs) > 1 else "")
+        for (zone, cutoff), count in sorted(pairs.items())
+    )
+    filters = [
+        (_("Month"), f"{period.first:%Y-%m}"),
+        (_("Period"), f"{period.first.isoformat()} – {period.last.isoformat()}"),
+        (_("Sites"), str(len(report.rows))),
+        (_("Time zone and daily cut-off"), cutoffs),
+    ]
+    return layouts.group_monthly_document(
+        report, title=_("Group monthly sales report"), filters=filters,
+        group_name=_("%(count)s sites") % {"count": len(report.rows)},
+    )  # fmt: skip
 
 
 _SITE = frozenset({ScopeKind.SITE, ScopeKind.AGGREGATE})

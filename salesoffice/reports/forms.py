@@ -17,6 +17,7 @@ from salesoffice.reports.rules import Period
 
 GROUPS = (("site", _("Site")), ("salesperson", _("Salesperson")), ("source", _("Source")))
 MAX_PERIOD_DAYS = 400
+MIN_YEAR, MAX_YEAR = 2000, 2100  # the years a report may ask for
 
 
 class ReportFilterForm(forms.Form):
@@ -33,6 +34,14 @@ class ReportFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("date", "date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+                # R8: a day far out of range would overflow the period's bounds.
+                self.add_error(
+                    name,
+                    _("Choose a day between %(first)s and %(last)s.") % {"first": MIN_YEAR, "last": MAX_YEAR},
+                )
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The period ends before it starts."))
@@ -96,6 +105,31 @@ def report_params(data: Any, *, report: str, today: dt.date) -> tuple[ReportFilt
         group=cleaned.get("group") or "site",
         half_year=bool(cleaned.get("half_year")),
     )
+
+
+class GroupMonthForm(forms.Form):
+    """RPT-03 across sites: the calendar month (``YYYY-MM``); each site counts it by its own cut-off."""
+
+    month = forms.DateField(
+        label=_("Month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip
+
+    def clean_month(self) -> dt.date | None:
+        month: dt.date | None = self.cleaned_data.get("month")
+        if month is not None and not MIN_YEAR <= month.year <= MAX_YEAR:
+            raise forms.ValidationError(
+                _("Choose a month between %(first)s and %(last)s.") % {"first": MIN_YEAR, "last": MAX_YEAR}
+            )
+        return month
+
+
+def group_month(data: Any, *, default: dt.date) -> tuple[GroupMonthForm, Period]:
+    """The month asked for, else ``default``'s month; an invalid one falls back too and the form carries the
+    errors (the API answers 400 instead)."""
+    form = GroupMonthForm(data or None, initial={"month": rules.month_of(default).first})
+    month = form.cleaned_data.get("month") if form.is_valid() else None
+    return form, rules.month_of(month or default)
 
 
 class ActivityForm(forms.ModelForm):

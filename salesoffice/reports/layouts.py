@@ -17,6 +17,7 @@ from reception.models import Reception
 from salesoffice.reports import charts
 from salesoffice.reports.selectors.activity import ActivityReport, Figures
 from salesoffice.reports.selectors.drill import DrillRow
+from salesoffice.reports.selectors.group import GroupMonthlyReport
 
 Link = Callable[[str, int | None], str]
 
@@ -528,6 +529,65 @@ def period_document(
     ]
     return ReportDocument(slug=slug, title=title, rule=rule, site_name=report.site_name, filters=filters,
                           charts=chart_list, tables=tables)  # fmt: skip
+
+
+# --- Monthly report across sites (RPT-03) -------------------------------------------------------------
+
+GROUP_CUSTOMER_FIGURES = (
+    "walk_ins",
+    "registrations_valid",
+    "registrations_incomplete",
+    "calls",
+    "follow_ups",
+)
+GROUP_DEAL_FIGURES = (
+    "small_deposits", "small_deposit_amount", "large_deposits", "large_deposit_amount", "subscriptions",
+    "contracts", "contract_area", "contract_amount", "cancellations", "money_received",
+)  # fmt: skip
+GROUP_CHART_SITES = 10
+
+
+def group_monthly_document(
+    report: GroupMonthlyReport, *, title: str, group_name: str, filters: Sequence[tuple[str, str]]
+) -> ReportDocument:
+    """RPT-03 across sites (集团营销月报): one row per site and the total, customers in one table and deals and
+    money in the other (the units available at the month's close last), and the leading sites as a chart.
+    The page links each row to the site's own monthly report, where every figure drills to its records."""
+
+    def by_site(table_title: str, keys: Sequence[str], units: bool = False) -> Table:
+        rows = [
+            [label(row.site_name), *(cell(row.figures.get(key)) for key in keys)]
+            + ([cell(row.units_available_at_close)] if units else [])
+            for row in report.rows
+        ]
+        rows.append(
+            [label(_("Total")), *(cell(report.totals.get(key)) for key in keys)]
+            + ([cell(report.units_available_at_close)] if units else [])
+        )
+        headers = [_("Site"), *(str(FIGURE_LABELS[key]) for key in keys)]
+        return Table(
+            title=table_title,
+            headers=headers + ([_("Units available at month end")] if units else []),
+            rows=rows,
+            total_row=True,
+        )
+
+    leading = sorted(
+        report.rows, key=lambda row: (-row.figures.contract_amount, -row.figures.walk_ins, row.site_name)
+    )[:GROUP_CHART_SITES]
+    chart = charts.bar_chart(
+        _("Leading sites by contract amount"),
+        [row.site_name for row in leading],
+        [(str(FIGURE_LABELS["contract_amount"]), [row.figures.contract_amount for row in leading])],
+        width=900,
+    )
+    return ReportDocument(
+        slug="group_monthly", title=title, rule="RPT-03", site_name=group_name, filters=filters, charts=[chart],
+        tables=[
+            by_site(_("Customers by site"), GROUP_CUSTOMER_FIGURES),
+            by_site(_("Deals and money by site"), GROUP_DEAL_FIGURES, units=True),
+        ],
+    )  # fmt: skip
 
 
 # --- Funnel, sources, inventory, money, team, marketing (RPT-04..07, TEAM, MKT) ------------------------

@@ -8,25 +8,41 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.core import access
 from salesoffice.core.exceptions import DomainError
 from salesoffice.core.roles import Cap
-from salesoffice.core.workspace import require_current_site
+from salesoffice.core.workspace import require_current_site, site_switch
 from salesoffice.reports import catalogue, layouts, rules, services
-from salesoffice.reports.forms import ActivityForm, ReportParams, TargetForm, report_params
+from salesoffice.reports.forms import (
+    ActivityForm,
+    GroupMonthForm,
+    ReportParams,
+    TargetForm,
+    group_month,
+    report_params,
+)
 from salesoffice.reports.layouts import FIGURE_LABELS, Link, ReportDocument, drill_table
 from salesoffice.reports.models import Activity, Target
 from salesoffice.reports.selectors import dashboard as dashboard_selectors
-from salesoffice.reports.selectors import drill
-from salesoffice.reports.selectors.common import ACTIVITY_SCOPES, Scope, ScopeKind, people_names, report_scope
+from salesoffice.reports.selectors import drill, group
+from salesoffice.reports.selectors.common import (
+    ACTIVITY_SCOPES,
+    Scope,
+    ScopeKind,
+    people_names,
+    report_scope,
+    whole_site_kinds,
+    whole_site_scopes,
+)
 
 
 def _entry(report: str) -> catalogue.Entry:
@@ -74,7 +90,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """RPT-09: my day (salesperson), site today with approvals and alerts (manager), money (finance)."""
     site = require_current_site(request)
     board = dashboard_selectors.dashboard_for(user=request.user, site_id=site.pk, now=timezone.now())
-    context: dict[str, Any] = {"board": board, "reports": _report_links(board.scope)}
+    reports = _report_links(board.scope)
+    if whole_site_kinds(request.user):
+        reports.append((_("Group monthly sales report"), "RPT-03", reverse("reports-group-monthly")))
+    context: dict[str, Any] = {"board": board, "reports": reports}
     context.update(
         layouts.dashboard_context(board, link=drill_link_for_day(board.today) if board.today else None)
     )
@@ -151,6 +170,80 @@ def drill_down(request: HttpRequest, metric: str) -> HttpResponse:
             "title": _("Records behind the figure"),
         },
     )
+
+
+# --- Monthly report across sites (RPT-03) -------------------------------------------------------------
+
+
+def _group_document(request: HttpRequest) -> tuple[ReportDocument, Any, group.GroupMonthlyReport]:
+    """RPT-03 across the sites the user reads at whole-site scope (SEC-01); none is permission denied."""
+    scopes = whole_site_scopes(request.user)
+    if not scopes:
+        raise PermissionDenied
+    form, period = group_month(request.GET, default=group.default_month(scopes=scopes, now=timezone.now()))
+    report = group.group_monthly_report(scopes=scopes, period=period)
+    return catalogue.build_group_monthly(report), form, report
+
+
+@login_required
+@require_GET
+def group_monthly(request: HttpRequest) -> HttpResponse:
+    """RPT-03 across sites (集团营销月报): one row per site with the total, each row opening the site's own
+    monthly report, where every figure drills to its records (RPT-09)."""
+    document, form, report = _group_document(request)
+    month = f"{report.period.first:%Y-%m}"
+    query = urlencode({"month": month})
+    tables = [
+        (
+            table,
+            [(row.site_id, cells) for row, cells in zip(report.rows, table.rows, strict=False)],
+            table.rows[-1],
+        )
+        for table in document.tables
+    ]
+    return render(
+        request,
+        "reports/group_monthly.html",
+        {
+            "document": document,
+            "form": form,
+            "tables": tables,
+            "month": month,
+            "pdf_url": reverse("reports-group-monthly-export", args=["pdf"]) + "?" + query,
+            "xlsx_url": reverse("reports-group-monthly-export", args=["xlsx"]) + "?" + query,
+        },
+    )
+
+
+@login_required
+@require_GET
+def group_monthly_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """RPT-03 across sites as PDF or Excel, audited at every site it covers (RPT-09, SEC-03)."""
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404
+    document, _form, report = _group_document(request)
+    month = f"{report.period.first:%Y-%m}"
+    content, content_type = services.group_report_export(
+        document=document, fmt=fmt, actor=request.user, site_ids=[row.site_id for row in report.rows],
+        filters={"month": month}, now=timezone.now(),
+    )  # fmt: skip
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="group-monthly-{month}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def group_monthly_open(request: HttpRequest) -> HttpResponse:
+    """RPT-03: a site's row of the group report opens that site's monthly report for the same month; the
+    site becomes the one the user works at (a POST, like the site switcher). A site without a role there
+    is not found (404); the monthly report itself checks the scope."""
+    site = site_switch(request, request.POST.get("site"))
+    form = GroupMonthForm(request.POST)
+    month = form.cleaned_data.get("month") if form.is_valid() else None
+    query = urlencode({"date": month.isoformat()}) if month else ""
+    messages.info(request, _("Now working at %(site)s.") % {"site": site.name})
+    return redirect(reverse("reports-page", args=["monthly"]) + ("?" + query if query else ""))
 
 
 # --- Marketing activities (MKT-01) and targets (RPT-02, TEAM-01) --------------------------------------

@@ -274,3 +274,14 @@ def test_rpt_09_dashboards_per_role(day, staff, client):
         response = client.get(reverse("reports-dashboard"))
         assert response.status_code == 200
         assert heading in response.content.decode() or "<svg" in response.content.decode()
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+def test_r8_report_days_out_of_range_are_refused_not_a_server_error(day, api, client, date):
+    """R8: a day the period's bounds cannot hold is a 400 with the field named (the page falls back)."""
+    response = api(day.manager).get(reverse("api-report", args=[day.site.pk, "weekly"]), {"date": date})
+    client.force_login(day.manager)
+
+    assert response.status_code == 400
+    assert "date" in response.json()["error"]["fields"]
+    assert client.get(reverse("reports-page", args=["monthly"]), {"date": date}).status_code == 200

@@ -3,21 +3,27 @@ team view (TEAM-01): one grouped query per kind of record, never a loop over row
 
 Every figure is defined once, in ``MEASURES``: the record it counts, the moment that places it in a
 business day, the salesperson it belongs to and the condition. The aggregate queries and the drill-down
-list (``selectors.drill``) both read that definition, so a figure and the rows behind it always agree."""
+list (``selectors.drill``) both read that definition, so a figure and the rows behind it always agree.
+
+The rows of a stream are selected by ``Window``s (a site and the moments a period covers under that site's
+zone and cut-off), so one site's report and the group report of many sites (``selectors.group``) run the
+same queries, the latter grouped by site."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DateField,
     DateTimeField,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     Model,
@@ -26,6 +32,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Trunc
 
@@ -210,15 +218,56 @@ class ActivityReport:
     units_available_at_close: int | None
 
 
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """A site and the moments ``(after, until]`` a period covers there under its zone and cut-off."""
+
+    site_id: int
+    after: dt.datetime
+    until: dt.datetime
+
+
+def _by_value(pairs: Iterable[tuple[int, Any]]) -> dict[Any, list[int]]:
+    """Site ids grouped by a value they share (their bounds or their closing moment)."""
+    grouped: dict[Any, list[int]] = {}
+    for site_id, value in pairs:
+        grouped.setdefault(value, []).append(site_id)
+    return grouped
+
+
+def windows_q(stream: Stream, windows: Sequence[Window]) -> Q:
+    """The stream's rows of each site within that site's own window, as one condition; sites sharing a zone
+    and cut-off share one term, so the usual installation (one zone) gets one range over a list of sites."""
+    terms: Q | None = None
+    bounds = _by_value((window.site_id, (window.after, window.until)) for window in windows)
+    for (after, until), site_ids in bounds.items():
+        site: dict[str, Any] = (
+            {stream.site_field: site_ids[0]} if len(site_ids) == 1 else {f"{stream.site_field}__in": site_ids}
+        )
+        term = Q(**site, **{f"{stream.time_field}__gt": after, f"{stream.time_field}__lte": until})
+        terms = term if terms is None else terms | term
+    return terms if terms is not None else Q(pk__in=[])
+
+
+def stream_rows_in(
+    *, db: str, stream: Stream, windows: Sequence[Window], people: Q | None = None
+) -> QuerySet[Any]:
+    """The stream's rows in the given windows (and of the given people, when the scope is narrower than the
+    site)."""
+    return (
+        stream.model._default_manager.using(db)
+        .filter(windows_q(stream, windows))
+        .filter(stream.base)
+        .filter(people or Q())
+    )
+
+
 def stream_rows(*, scope: Scope, stream: Stream, after: dt.datetime, until: dt.datetime) -> QuerySet[Any]:
     """The stream's rows at the site, in scope, in ``(after, until]``."""
-    return (
-        stream.model._default_manager.using(scope.db)
-        .filter(**{stream.site_field: scope.site.pk})
-        .filter(**{f"{stream.time_field}__gt": after, f"{stream.time_field}__lte": until})
-        .filter(stream.base)
-        .filter(scope.people_q(stream.person_field))
-    )
+    return stream_rows_in(
+        db=scope.db, stream=stream, windows=[Window(scope.site.pk, after, until)],
+        people=scope.people_q(stream.person_field),
+    )  # fmt: skip
 
 
 def bucket_expression(*, scope: Scope, time_field: str, by: str) -> Trunc:
@@ -241,6 +290,11 @@ def _aggregates(stream_name: str) -> dict[str, Any]:
     return aggregates
 
 
+def measured(name: str, rows: QuerySet[Any], group: Sequence[str]) -> QuerySet[Any]:
+    """The stream's measures of ``rows`` grouped by ``group``: one aggregate query."""
+    return rows.values(*group).annotate(**_aggregates(name)).order_by()
+
+
 def _collect(
     *, scope: Scope, after: dt.datetime, until: dt.datetime, by: str | None
 ) -> dict[tuple[dt.date | None, int | None], dict[str, Any]]:
@@ -252,11 +306,26 @@ def _collect(
         if by:
             rows = rows.annotate(bucket=bucket_expression(scope=scope, time_field=stream.time_field, by=by))
             group.append("bucket")
-        for row in rows.values(*group).annotate(**_aggregates(name)).order_by():
+        for row in measured(name, rows, group):
             values = cells.setdefault((row.get("bucket"), row[stream.person_field]), {})
             for key in _aggregates(name):
                 values[key] = row[key]
     return cells
+
+
+def figures_by_site(*, db: str, windows: Sequence[Window]) -> dict[int, Figures]:
+    """RPT-03 across sites: every stream's figures of each site within its own window, grouped by site in
+    SQL, so the group report runs one query per stream whatever the number of sites. The whole site is
+    counted (no salesperson filter); follow-ups overdue are not counted here (a figure of the close of one
+    day, not of a period)."""
+    values: dict[int, dict[str, Any]] = {window.site_id: {} for window in windows}
+    if not values:
+        return {}
+    for name, stream in STREAMS.items():
+        rows = stream_rows_in(db=db, stream=stream, windows=windows)
+        for row in measured(name, rows, [stream.site_field]):
+            values[row[stream.site_field]].update({key: row[key] for key in _aggregates(name)})
+    return {site_id: _figures(site_values) for site_id, site_values in values.items()}
 
 
 def overdue_follow_ups(*, scope: Scope, day: dt.date, until: dt.datetime) -> QuerySet[FollowUp]:
@@ -272,14 +341,33 @@ def overdue_follow_ups(*, scope: Scope, day: dt.date, until: dt.datetime) -> Que
     )
 
 
-def units_available_at(*, scope: Scope, moment: dt.datetime) -> int:
-    """RPT-01: units available for sale at ``moment``, read back from the status log (UNIT-02): the last
-    change up to then, else the state before the first later change, else the unit's status now."""
-    before = UnitStatusChange.objects.filter(unit=OuterRef("pk"), at__lte=moment).order_by("-at", "-id")
-    after = UnitStatusChange.objects.filter(unit=OuterRef("pk"), at__gt=moment).order_by("at", "id")
-    return (
-        Unit.objects.using(scope.db)
-        .filter(site_id=scope.site.pk, created_at__lte=moment)
+def units_available_by_site(*, db: str, moments: Mapping[int, dt.datetime]) -> dict[int, int]:
+    """RPT-01: units available for sale at each site's ``moment``, read back from the status log (UNIT-02):
+    the last change up to then, else the state before the first later change, else the unit's status now.
+    One query grouped by site, whatever the number of sites; a site without such units has no entry."""
+    if not moments:
+        return {}
+    by_moment = _by_value(moments.items())
+    moment: Expression
+    if len(by_moment) == 1:
+        moment = Value(next(iter(by_moment)), output_field=DateTimeField())
+    else:
+        moment = Case(
+            *(When(site_id__in=site_ids, then=Value(at)) for at, site_ids in by_moment.items()),
+            output_field=DateTimeField(),
+        )
+    before = UnitStatusChange.objects.filter(unit=OuterRef("pk"), at__lte=OuterRef("moment")).order_by(
+        "-at", "-id"
+    )
+    after = UnitStatusChange.objects.filter(unit=OuterRef("pk"), at__gt=OuterRef("moment")).order_by(
+        "at", "id"
+    )
+    site_filter = Q(site_id=next(iter(moments))) if len(moments) == 1 else Q(site_id__in=list(moments))
+    rows = (
+        Unit.objects.using(db)
+        .filter(site_filter)
+        .annotate(moment=moment)
+        .filter(created_at__lte=F("moment"))
         .annotate(
             status_then=Coalesce(
                 Subquery(before.values("to_status")[:1]),
@@ -288,8 +376,16 @@ def units_available_at(*, scope: Scope, moment: dt.datetime) -> int:
             )
         )
         .filter(status_then=Unit.Status.AVAILABLE)
-        .count()
+        .values("site_id")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
+    return {row["site_id"]: row["count"] for row in rows}
+
+
+def units_available_at(*, scope: Scope, moment: dt.datetime) -> int:
+    """RPT-01: units available for sale at the site at ``moment`` (see ``units_available_by_site``)."""
+    return units_available_by_site(db=scope.db, moments={scope.site.pk: moment}).get(scope.site.pk, 0)
 
 
 def activity_report(

@@ -11,10 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from salesoffice.core import access
-from salesoffice.core.models import Membership, Site, User
+from salesoffice.core.models import Membership, Site, SitePolicyVersion, User
+from salesoffice.core.policy import policy_from_json
 from salesoffice.core.roles import Cap, Role, capabilities_of
 from salesoffice.core.services import policy_current
 from salesoffice.routers import report_database
@@ -42,6 +44,8 @@ _SCOPE_OF_CAP = (
 )
 ACTIVITY_SCOPES = frozenset({ScopeKind.SITE, ScopeKind.TEAM, ScopeKind.OWN, ScopeKind.AGGREGATE})
 SITE_WIDE = frozenset({ScopeKind.SITE, ScopeKind.MONEY, ScopeKind.SERVICE, ScopeKind.AGGREGATE})
+# The scopes whose activity figures cover every salesperson of the site (RPT-03 across sites).
+WHOLE_SITE_ACTIVITY = frozenset({ScopeKind.SITE, ScopeKind.AGGREGATE})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,9 +88,7 @@ def report_scope(user: Any, site_id: Any, *, allowed: Iterable[ScopeKind] = ACTI
     read-only API tokens aggregates. Another site is not found (404); a report outside the person's
     scopes is permission denied (403)."""
     site = access.site_get_for_user(user, site_id)
-    held = capabilities_of(access.roles_at(user, site.pk))
-    allowed = frozenset(allowed)
-    kind = next((scope for cap, scope in _SCOPE_OF_CAP if cap in held and scope in allowed), None)
+    kind = scope_kind_of(capabilities_of(access.roles_at(user, site.pk)), allowed)
     if kind is None:
         raise PermissionDenied
     user_ids: frozenset[int] | None = None
@@ -99,6 +101,57 @@ def report_scope(user: Any, site_id: Any, *, allowed: Iterable[ScopeKind] = ACTI
         site=site, kind=kind, user_ids=user_ids, viewer=user, tz=ZoneInfo(site.time_zone),
         cutoff=policy.daily_cutoff,
     )  # fmt: skip
+
+
+def scope_kind_of(held: frozenset[Cap], allowed: Iterable[ScopeKind]) -> ScopeKind | None:
+    """SEC-01: the widest report scope the held capabilities give among ``allowed``, if any."""
+    allowed = frozenset(allowed)
+    return next((scope for cap, scope in _SCOPE_OF_CAP if cap in held and scope in allowed), None)
+
+
+def whole_site_kinds(user: Any, *, allowed: Iterable[ScopeKind] = ACTIVITY_SCOPES) -> dict[int, ScopeKind]:
+    """The sites where the user reads the activity reports whole, with the scope they read them at; from
+    the roles already loaded for the request (no query of its own after the first)."""
+    kinds: dict[int, ScopeKind] = {}
+    for site_id, roles in access.roles_by_site(user).items():
+        kind = scope_kind_of(capabilities_of(roles), allowed)
+        if kind in WHOLE_SITE_ACTIVITY:
+            kinds[site_id] = kind
+    return kinds
+
+
+def whole_site_scopes(user: Any, *, allowed: Iterable[ScopeKind] = ACTIVITY_SCOPES) -> list[Scope]:
+    """SEC-01 across sites (RPT-03 group report): one scope per site where the user reads the report at
+    whole-site scope (a manager or deputy: every row; a read-only report client: aggregates), ordered by
+    site name. A site where they only see their team or their own figures is left out, and so is a site
+    where no scope in ``allowed`` applies (finance does not read the activity reports). A token bound to
+    a site (SEC-04) narrows this to that site; administrators read every active site.
+
+    Constant queries whatever the number of sites: the user's roles (loaded once per request), then the
+    sites with the policy in force at each, in one query."""
+    kinds = whole_site_kinds(user, allowed=allowed)
+    if not kinds:
+        return []
+    current = (
+        SitePolicyVersion.objects.filter(site_id=OuterRef("pk"), effective_at__lte=timezone.now())
+        .order_by("-version")
+        .values("data")[:1]
+    )
+    sites = (
+        Site.objects.filter(pk__in=kinds)
+        .annotate(policy_data=Subquery(current, output_field=JSONField()))
+        .order_by("name", "pk")
+    )
+    scopes = []
+    for site in sites:
+        # The same policy ``policy_current`` reads: the latest version in force, else the defaults.
+        policy = policy_from_json(site.policy_data or {})
+        scope = Scope(
+            site=site, kind=kinds[site.pk], user_ids=None, viewer=user, tz=ZoneInfo(site.time_zone),
+            cutoff=policy.daily_cutoff,
+        )  # fmt: skip
+        scopes.append(scope)
+    return scopes
 
 
 def system_scope(site: Site) -> Scope:
