@@ -40,6 +40,7 @@ from typing import Any
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/salesoffice_bench"
 BENCH_PASSWORD = "bench-password-0123"  # noqa: S105 - a fixed password of generated test staff
 HEAVY_USERNAME = "s001-sp01"
+GROUP_USERNAME = "group-deputy"  # deputy manager at every site: reads the group's reports (P6)
 BENCH_SITE_CODE = "s001"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Tables whose secondary indexes and foreign keys are rebuilt after a large load.
@@ -401,6 +402,12 @@ class Generator:
                     user_id, password, False, username, full[len(family) :], family,
                     f"{username}@bench.invalid", False, True, self.now,
                 )  # fmt: skip
+        user_id += 1
+        self.memberships += [(user_id, s, "deputy_manager") for s in range(1, self.sizes.sites + 1)]
+        yield (
+            user_id, password, False, GROUP_USERNAME, "总", "集团", f"{GROUP_USERNAME}@bench.invalid", False, True,
+            self.now,
+        )  # fmt: skip
 
     def membership_rows(self) -> Iterator[tuple[Any, ...]]:
         for number, (user_id, site, role) in enumerate(self.memberships, start=1):

@@ -13,6 +13,7 @@ P3 writes registrations (and new customers) into the bench database.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -27,11 +28,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import MANAGER_USERNAME, bench_environment, bench_handles, setup_django
-from benchmarks.make_dataset import BENCH_PASSWORD, HEAVY_USERNAME
+from benchmarks.make_dataset import BENCH_PASSWORD, GROUP_USERNAME, HEAVY_USERNAME
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -46,6 +48,9 @@ TARGETS = {
     "P3 register a walk-in": ("p99", 80, None),
     "P4 follow-ups due (HTML)": ("p99", 60, None),
     "P5 board, 2,000 units (HTML)": ("p99", 250, None),
+    "P6 daily report, one site (API)": ("p99", 150, None),
+    "P6 daily report, one site (HTML)": ("p99", 150, None),
+    "P6 monthly report, 200 sites (API)": ("p99", 3000, None),
 }
 
 
@@ -105,6 +110,8 @@ def prepare(workdir: Path, sites: int) -> dict[str, Any]:
         "files": paths,
         "known": known_path,
         "write_token": write_token,
+        # The loader stamps every site with the set's anchor day (its "today").
+        "anchor": site.created_at.astimezone(zoneinfo.ZoneInfo(site.time_zone)).date(),
         "site_id": site.pk,
         "building_id": handles["building"].pk,
     }
@@ -163,8 +170,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wrk(script: str, args: list[str], *, seconds: int, headers: list[str] | None = None) -> dict[str, Any]:
-    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s"]
+def wrk(
+    script: str,
+    args: list[str],
+    *,
+    seconds: int,
+    headers: list[str] | None = None,
+    connections: int = CONNECTIONS,
+) -> dict[str, Any]:
+    threads = str(min(2, connections))
+    command = ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
     for header in headers or []:
         command += ["-H", header]
     command += ["-s", str(HERE / "wrk" / script), BASE, "--", *args]
@@ -202,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=20_000, help="per operation (both threads)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (production: 3)")
     parser.add_argument("--sites", type=int, default=8, help="sites the lookups are spread over")
-    parser.add_argument("--only", default="", help="comma-separated: P1,P2,P3,P4,P5,P8")
+    parser.add_argument("--only", default="", help="comma-separated: P1,P2,P3,P4,P5,P6,P8")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -213,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "P3",
         "P4",
         "P5",
+        "P6",
         "P8",
     }
     env = bench_environment(args.database_url)
@@ -240,11 +256,13 @@ def main(argv: list[str] | None = None) -> int:
             files = prepared["files"]
 
             def measure(
-                label: str, script: str, script_args: list[str], headers: list[str] | None = None
-            ) -> None:
-                wrk(script, script_args, seconds=3, headers=headers)  # warm-up
+                label: str, script: str, script_args: list[str], headers: list[str] | None = None,
+                connections: int = CONNECTIONS,
+            ) -> None:  # fmt: skip
+                wrk(script, script_args, seconds=3, headers=headers, connections=connections)  # warm-up
                 results[label] = report(
-                    label, wrk(script, script_args, seconds=args.seconds, headers=headers)
+                    label,
+                    wrk(script, script_args, seconds=args.seconds, headers=headers, connections=connections),
                 )
 
             if "P1" in only:
@@ -273,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                     "register.lua",
                     [path, prepared["write_token"], str(prepared["known"]), "0.3", per_thread],
                 )
+            if "P6" in only:
+                measure_reports(measure, work, prepared, sessions.get("manager") or login(MANAGER_USERNAME))
             if "P8" in only:
                 results["P8"] = memory_run(server, work, files, due, board)
         finally:
@@ -285,6 +305,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"queries per request: {label:<28} {queries:>3}  ({size:,} bytes)")
     Path(ROOT / "benchmarks" / "last_http_results.json").write_text(json.dumps(results, indent=2))
     return 0
+
+
+def measure_reports(measure: Any, work: Path, prepared: dict[str, Any], manager: str) -> None:
+    """P6: a manager opening the site's daily report (yesterday, the anchor's last full day), and the
+    group's deputy the monthly report of every site (the last full month). One client at a time: a
+    report is opened by a person, not by a crowd; the figure is each request's own time."""
+    yesterday = prepared["anchor"] - dt.timedelta(days=1)
+    last_month = (prepared["anchor"].replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    site = prepared["site_id"]
+    group = login(GROUP_USERNAME)
+    cases = {
+        "P6 daily report, one site (API)": f"/api/v1/reports/sites/{site}/daily/?date={yesterday}\tCookie\t{manager}",
+        "P6 daily report, one site (HTML)": f"/reports/daily/?date={yesterday}\tCookie\t{manager}",
+        "P6 monthly report, 200 sites (API)": f"/api/v1/reports/group/monthly/?month={last_month}\tCookie\t{group}",
+    }
+    for label, line in cases.items():
+        path = work / f"{label.split(',')[0].replace(' ', '_')}_{len(line)}.txt"
+        path.write_text(line + "\n", encoding="utf-8")
+        measure(label, "requests.lua", [str(path), "200"], connections=1)
 
 
 def memory_run(

@@ -319,6 +319,8 @@ class FollowUp(models.Model):
         verbose_name_plural = _("follow-ups")
         indexes = [
             models.Index(fields=["customer", "at"], name="followup_customer_idx"),
+            # RPT-01..03: the reports count a site's follow-ups by their moment.
+            models.Index(fields=["site", "at"], name="followup_site_time_idx"),
             models.Index(fields=["salesperson", "next_date"], name="followup_due_idx"),
         ]
         triggers = [_append_only("followup_append_only")]

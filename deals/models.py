@@ -250,6 +250,8 @@ class Deal(models.Model):
             models.Index(fields=["site", "status", "-created_at"], name="deal_site_status_idx"),
             models.Index(fields=["salesperson", "-created_at"], name="deal_salesperson_idx"),
             models.Index(fields=["customer"], name="deal_customer_idx"),
+            # RPT-01..03: the reports count a site's records by their moment.
+            models.Index(fields=["site", "ended_at"], name="deal_site_ended_idx"),
         ]
 
     def __str__(self) -> str:
@@ -328,6 +330,7 @@ class Deposit(models.Model):
                 condition=models.Q(status=RuleDepositStatus.ACTIVE.value),
                 name="deposit_active_due_idx",
             ),
+            models.Index(fields=["site", "paid_at"], name="deposit_site_paid_idx"),
             models.Index(fields=["deal", "-paid_at"], name="deposit_deal_idx"),
         ]
 
@@ -461,6 +464,7 @@ class Subscription(models.Model):
                 name="subscription_price_within_list",
             ),
         ]
+        indexes = [models.Index(fields=["site", "created_at"], name="subscription_site_created_idx")]
 
     def __str__(self) -> str:
         return self.number
@@ -512,6 +516,7 @@ class Contract(models.Model):
                 name="contract_one_live_per_unit",
             ),
         ]
+        indexes = [models.Index(fields=["site", "signed_at"], name="contract_site_signed_idx")]
 
     def __str__(self) -> str:
         return self.number
@@ -568,7 +573,10 @@ class MoneyRecord(models.Model):
             models.UniqueConstraint(fields=["site", "receipt_number"], name="moneyrecord_unique_receipt"),
             models.CheckConstraint(condition=~models.Q(amount=0), name="moneyrecord_nonzero"),
         ]
-        indexes = [models.Index(fields=["deal", "at"], name="moneyrecord_deal_idx")]
+        indexes = [
+            models.Index(fields=["deal", "at"], name="moneyrecord_deal_idx"),
+            models.Index(fields=["site", "at"], name="moneyrecord_site_time_idx"),
+        ]
         triggers = [
             pgtrigger.Protect(name="moneyrecord_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
         ]
