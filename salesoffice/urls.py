@@ -43,3 +43,4 @@ urlpatterns = [
 ]
 
 handler403 = "salesoffice.core.views.permission_denied"
+handler500 = "salesoffice.core.views.server_error"

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.response import TemplateResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from pghistory.middleware import HistoryMiddleware
 
@@ -43,9 +44,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        is_personal = request.path.startswith("/api/") or (
-            getattr(request, "user", None) and request.user.is_authenticated
-        )
+        # The session cookie, not request.user: the decision must not need the database (R5).
+        is_personal = request.path.startswith("/api/") or settings.SESSION_COOKIE_NAME in request.COOKIES
         if is_personal and not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
         return response
@@ -61,17 +61,25 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        message = _("The service is briefly unavailable. Please try again in a few seconds.")
-        response: Any
-        if request.path.startswith("/api/"):
-            response = JsonResponse(error_body("unavailable", message), status=503)
-        else:
-            response = TemplateResponse(request, "503.html", {"message": message}, status=503)
-            response.render()
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response(request) if is_database_lost(exception) else None
+
+
+def is_database_lost(exception: BaseException | None) -> bool:
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """R5: 503 with a retry hint, built without the database (no user, no session, no context
+    processors), so it can answer while PostgreSQL restarts."""
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body("unavailable", message), status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class HistoryContextMiddleware(HistoryMiddleware):

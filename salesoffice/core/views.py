@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 import redis
@@ -16,11 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 
 from salesoffice.core import access, selectors
 from salesoffice.core.audit import audit_record
 from salesoffice.core.forms import PolicyForm, TokenForm
+from salesoffice.core.middleware import is_database_lost, unavailable_response
 from salesoffice.core.models import ApiToken
 from salesoffice.core.roles import Cap
 from salesoffice.core.services import policy_current, policy_update, token_create, token_revoke
@@ -129,6 +132,13 @@ def record_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None, **kwargs: Any
 ) -> None:
     audit_record(action="auth.login_failed", after={"username": credentials.get("username", "")})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 page; a database lost while a middleware (session, user) read it is a 503 instead (R5)."""
+    if is_database_lost(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return defaults.server_error(request)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

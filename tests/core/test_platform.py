@@ -73,6 +73,27 @@ def test_r5_lost_database_gives_503_with_retry_hint(api, manager, monkeypatch):
     assert response.json()["error"]["code"] == "unavailable"
 
 
+@pytest.mark.django_db
+def test_r5_lost_database_under_a_page_gives_a_503_page_not_a_500(manager, monkeypatch):
+    """R5: while PostgreSQL restarts, a page whose session or user cannot be read (in a middleware,
+    before any view) answers the 503 page with a retry hint, rendered without the database."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "load", broken)
+    response = client.get("/customers/follow-ups/due/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Traceback" not in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+
+
 def _schema_warnings():
     """Generate and validate the schema; every warning is a defect."""
     result = subprocess.run(
