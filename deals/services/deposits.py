@@ -147,16 +147,6 @@ def deposit_take(
                 )
         except IntegrityError as error:
             raise UnitUnavailable(_("This unit is no longer available.")) from error
-        money_add(
-            deal=deal,
-            kind=rules.MoneyKind.DEPOSIT,
-            amount=amount,
-            payer=payer or customer.name,
-            method=method,
-            finance_user=_finance_user(actor, locked.site_id),
-            at=now,
-            deposit=deposit,
-        )
         _report_deposit(deposit=deposit, customer=customer)
         deal.refresh_from_db()
         if kind == rules.DepositKind.LARGE:
@@ -173,6 +163,18 @@ def deposit_take(
                 "amount": amount,
                 "hold_until": terms.hold_until,
             },
+        )
+        # Last: the receipt number locks the site's receipt counter until commit, and every deposit
+        # of the site queues on it (an opening day, R10).
+        money_add(
+            deal=deal,
+            kind=rules.MoneyKind.DEPOSIT,
+            amount=amount,
+            payer=payer or customer.name,
+            method=method,
+            finance_user=_finance_user(actor, locked.site_id),
+            at=now,
+            deposit=deposit,
         )
     return deposit
 
