@@ -344,5 +344,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Refused requests (4xx: a unit already taken, a bad field) are answers, not incidents; on an
+        # opening day they would flood the log. Server errors are still logged.
+        "django.request": {"level": env.str("REQUEST_LOG_LEVEL", default="ERROR")},
+    },
 }
