@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.cookiejar
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -52,9 +50,9 @@ from benchmarks.common import (
     http_call,
     percentile,
     redis_scratch,
+    session_login,
     setup_django,
 )
-from benchmarks.make_dataset import BENCH_PASSWORD
 
 SOURCE_URL = database_url("so_bench_drill_src")
 RESTORED_URL = database_url("so_bench_drill_restored")
@@ -325,22 +323,7 @@ def restore(url: str, archive: Path) -> tuple[bool, str]:
 
 
 def login(port: int, username: str) -> bool:
-    """A real login through /accounts/login/ (CSRF token and all); true when a session cookie came back."""
-    base = f"http://127.0.0.1:{port}"
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    if found is None:
-        return False
-    data = urllib.parse.urlencode(
-        {"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": found.group(1)}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        f"{base}/accounts/login/", data=data, headers={"Referer": base + "/"}
-    )
-    opener.open(request, timeout=30).read()
-    return any(cookie.name == "sessionid" for cookie in jar)
+    return session_login(f"http://127.0.0.1:{port}", username) is not None
 
 
 def smoke(

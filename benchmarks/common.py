@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.cookiejar
 import json
 import math
 import os
@@ -14,13 +15,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.make_dataset import BENCH_SITE_CODE, DEFAULT_DATABASE_URL, HEAVY_USERNAME
+from benchmarks.make_dataset import BENCH_PASSWORD, BENCH_SITE_CODE, DEFAULT_DATABASE_URL, HEAVY_USERNAME
 
 LARGE_TABLES = (
     "customers_customer",
@@ -261,3 +264,23 @@ def percentile(values: list[float], share: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def session_login(base: str, username: str) -> str | None:
+    """A real login through /accounts/login/ (CSRF token and all) of a bench user; returns the Cookie
+    header of the session, or None when no session came back."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if found is None:
+        return None
+    data = urllib.parse.urlencode(
+        {"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": found.group(1)}
+    ).encode()
+    form = urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": base + "/"})  # noqa: S310 - loopback only
+    opener.open(form, timeout=30).read()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if "sessionid" not in cookies:
+        return None
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())

@@ -34,8 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,8 +41,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, bench_environment, gunicorn_start, gunicorn_stop, percentile, setup_django
-from benchmarks.make_dataset import BENCH_PASSWORD, HEAVY_USERNAME
+from benchmarks.common import (
+    ROOT,
+    bench_environment,
+    gunicorn_start,
+    gunicorn_stop,
+    percentile,
+    session_login,
+    setup_django,
+)
+from benchmarks.make_dataset import HEAVY_USERNAME
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DATABASE = "so_bench_r5"
@@ -210,23 +216,10 @@ def request(
 
 
 def login(port: int, username: str) -> str:
-    """A real login through /accounts/login/ (CSRF token and all); returns the Cookie header."""
-    base = f"http://127.0.0.1:{port}"
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    if match is None:
-        raise SystemExit("no CSRF token on the login page")
-    data = urllib.parse.urlencode(
-        {"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": match.group(1)}
-    ).encode()
-    form = urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": base + "/"})  # noqa: S310 - loopback only
-    opener.open(form, timeout=30).read()
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    if "sessionid" not in cookies:
+    cookie = session_login(f"http://127.0.0.1:{port}", username)
+    if cookie is None:
         raise SystemExit(f"login as {username} failed")
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return cookie
 
 
 # --- The load ----------------------------------------------------------------------------------------------

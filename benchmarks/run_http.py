@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.cookiejar
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -32,8 +30,8 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import MANAGER_USERNAME, bench_environment, bench_handles, setup_django
-from benchmarks.make_dataset import BENCH_PASSWORD, GROUP_USERNAME, HEAVY_USERNAME
+from benchmarks.common import MANAGER_USERNAME, bench_environment, bench_handles, session_login, setup_django
+from benchmarks.make_dataset import GROUP_USERNAME, HEAVY_USERNAME
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -118,22 +116,10 @@ def prepare(workdir: Path, sites: int) -> dict[str, Any]:
 
 
 def login(username: str) -> str:
-    """A real login through /accounts/login/ (CSRF token and all); returns the session cookie."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{BASE}/accounts/login/", timeout=30).read().decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {"username": username, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": csrf}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        f"{BASE}/accounts/login/", data=data, headers={"Referer": BASE + "/"}
-    )
-    opener.open(request, timeout=30).read()
-    session = next((cookie.value for cookie in jar if cookie.name == "sessionid"), None)
-    if session is None:
+    cookie = session_login(BASE, username)
+    if cookie is None:
         raise SystemExit(f"login as {username} failed")
-    return f"sessionid={session}"
+    return cookie
 
 
 # --- Server and load generator --------------------------------------------------------------------
