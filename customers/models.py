@@ -321,6 +321,11 @@ class FollowUp(models.Model):
             models.Index(fields=["customer", "at"], name="followup_customer_idx"),
             # RPT-01..03: the reports count a site's follow-ups by their moment.
             models.Index(fields=["site", "at"], name="followup_site_time_idx"),
+            models.Index(
+                fields=["site", "next_date"],
+                condition=models.Q(next_date__isnull=False),
+                name="followup_site_next_idx",
+            ),
             models.Index(fields=["salesperson", "next_date"], name="followup_due_idx"),
         ]
         triggers = [_append_only("followup_append_only")]
