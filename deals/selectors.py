@@ -135,7 +135,9 @@ def _int_or_404(value: Any) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class BoardCell:
-    unit: Unit
+    """One unit of the grid as plain values (``BOARD_FIELDS``): 2,000 of them are read per page (P5)."""
+
+    unit: dict[str, Any]
     matches: bool
 
 
@@ -148,6 +150,19 @@ class Board:
     batches: list[str]
 
 
+BOARD_FIELDS = (
+    "id",
+    "floor",
+    "number",
+    "layout",
+    "building_area",
+    "list_total",
+    "sales_batch",
+    "status",
+    "status_changed_at",
+)
+
+
 def board_get(*, user: Any, building: Building, filters: UnitFilters | None = None) -> Board:
     """UNIT-04, P5: the grid of one building (top floor first), every unit flagged whether it matches the
     filters so the grid keeps its shape. One query for the units whatever the building's size."""
@@ -157,34 +172,20 @@ def board_get(*, user: Any, building: Building, filters: UnitFilters | None = No
         _scoped_units(user=user, site_id=building.site_id)
         .filter(building=building)
         .order_by("-floor", "number")
-        .only(
-            "id",
-            "site_id",
-            "building_id",
-            "floor",
-            "number",
-            "layout",
-            "orientation",
-            "building_area",
-            "list_price_per_m2",
-            "list_total",
-            "sales_batch",
-            "status",
-            "tags",
-            "status_changed_at",
-        )
     )
     matching = set(units.filter(q).values_list("pk", flat=True)) if filters.active else None
     by_floor: dict[int, list[BoardCell]] = defaultdict(list)
     counts: dict[str, int] = dict.fromkeys(Unit.Status.values, 0)
     layouts: set[str] = set()
     batches: set[str] = set()
-    for unit in units:
-        by_floor[unit.floor].append(BoardCell(unit=unit, matches=matching is None or unit.pk in matching))
-        counts[unit.status] += 1
-        layouts.add(unit.layout)
-        if unit.sales_batch:
-            batches.add(unit.sales_batch)
+    for unit in units.values(*BOARD_FIELDS):
+        by_floor[unit["floor"]].append(
+            BoardCell(unit=unit, matches=matching is None or unit["id"] in matching)
+        )
+        counts[unit["status"]] += 1
+        layouts.add(unit["layout"])
+        if unit["sales_batch"]:
+            batches.add(unit["sales_batch"])
     return Board(
         building=building,
         floors=sorted(by_floor.items(), key=lambda item: -item[0]),

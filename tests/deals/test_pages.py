@@ -44,6 +44,19 @@ def test_unit_04_board_shows_units_coloured_by_status_and_polls_the_grid(site, s
     assert "/static/deals/deals." in html
 
 
+def test_unit_04_board_cells_escape_typed_in_texts(site, salesperson):
+    """UNIT-04, SEC-07: the board's cells are built without the template engine; a unit number or a
+    layout typed in with markup is shown as text, never as HTML."""
+    building = BuildingFactory(site=site, name="2号楼")
+    UnitFactory(building=building, number="<b>1</b>", layout='<img src=x onerror="x()">')
+
+    html = _client(salesperson).get(f"/deals/board/?building={building.pk}").content.decode()
+
+    assert "&lt;b&gt;1&lt;/b&gt;" in html
+    assert "&lt;img src=x onerror=&quot;x()&quot;&gt;" in html
+    assert "<img src=x" not in html
+
+
 def test_unit_04_grid_fragment_and_history_fragment(site, manager):
     building = BuildingFactory(site=site)
     unit = UnitFactory(building=building, status=Unit.Status.AVAILABLE)
