@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -68,9 +69,11 @@ def prepare(workdir: Path, sites: int) -> dict[str, Any]:
     handles = bench_handles()
     p1, p2_last4, p2_name, p2_initials = [], [], [], []
     for site in Site.objects.order_by("pk")[:sites]:
-        seller = Membership.objects.filter(site=site, role="salesperson").order_by("user_id").first().user
-        _token, text = token_create(user=seller, site=site, name="bench read", scope="read", actor=seller)
-        header = ("Authorization", f"Token {text}")
+        # One token per salesperson of the site: each desk is its own client (and its own rate limit).
+        headers = [
+            ("Authorization", f"Token {token_create(user=m.user, site=site, name='bench read', scope='read', actor=m.user)[1]}")
+            for m in Membership.objects.filter(site=site, role="salesperson").select_related("user").order_by("user_id")
+        ]  # fmt: skip
         path = f"/api/v1/sites/{site.pk}/customers/lookup/?q="
         phones = list(
             CustomerPhone.objects.filter(site=site).order_by("pk").values_list("e164", flat=True)[:5000:10]
@@ -78,10 +81,11 @@ def prepare(workdir: Path, sites: int) -> dict[str, Any]:
         names = list(
             Customer.objects.filter(site=site).order_by("pk").values_list("name", "name_initials")[:300]
         )
-        p1 += [(path + phone[3:], *header) for phone in phones]
-        p2_last4 += [(path + phone[-4:], *header) for phone in phones]
-        p2_name += [(path + urllib.parse.quote(name[:2]), *header) for name, _i in names]
-        p2_initials += [(path + initials[:2], *header) for _n, initials in names if len(initials) >= 2]
+        desks = itertools.cycle(headers)
+        p1 += [(path + phone[3:], *next(desks)) for phone in phones]
+        p2_last4 += [(path + phone[-4:], *next(desks)) for phone in phones]
+        p2_name += [(path + urllib.parse.quote(name[:2]), *next(desks)) for name, _i in names]
+        p2_initials += [(path + initials[:2], *next(desks)) for _n, initials in names if len(initials) >= 2]
     site = handles["site"]
     _token, write_token = token_create(
         user=handles["salesperson"],

@@ -73,6 +73,21 @@ def customer_get(*, user: Any, site: Site, customer_id: Any) -> Customer:
         raise Http404 from None
 
 
+LOOKUP_FIELDS = (
+    "site",
+    "name",
+    "level",
+    "status",
+    "owner",
+    "protected_until",
+    "verdict",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "verdict__rules",
+)
+
+
 def customer_lookup(*, user: Any, site: Site, query: str, limit: int = 10) -> list[LookupResult]:
     """CUS-03: by full phone, by the last 4 digits within the site, by name or pinyin initials.
 
@@ -101,7 +116,11 @@ def customer_lookup(*, user: Any, site: Site, query: str, limit: int = 10) -> li
         customers = customers.filter(name__startswith=text)
     rows = list(
         customers.select_related("owner", "verdict")
-        .prefetch_related(Prefetch("phones", queryset=CustomerPhone.objects.order_by("pk")))
+        # Only what the counter shows: the verdict's facts and the owner's account stay in the database (P1).
+        .only(*LOOKUP_FIELDS)
+        .prefetch_related(
+            Prefetch("phones", queryset=CustomerPhone.objects.order_by("pk").only("customer", "e164"))
+        )
         .order_by("-last_activity_at", "-pk")[:limit]
     )
     if _DIGITS.match(text) and not _is_full_number(text):

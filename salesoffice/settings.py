@@ -309,7 +309,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "salesoffice.core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "salesoffice.core.throttling.TokenRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "salesoffice.core.throttling.SessionUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_TOKEN_RATE", default="1200/min"),
@@ -330,6 +330,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GenderEnum": "customers.models.Gender",
         "LevelEnum": "customers.models.Level",
+        "SourceEnum": "customers.models.Source",
         "FollowUpMethodEnum": "customers.models.FollowUp.Method",
         "ExpectedPeriodEnum": "customers.models.ChannelReport.Period",
         "UnitStatusEnum": "deals.models.Unit.Status",
