@@ -18,8 +18,9 @@ from customers.ownership import DECISION_KINDS
 from customers.services.registrations import registration_correct
 from customers.services.verdicts import site_zone
 from customers.simulation import SimulationError, simulate
-from salesoffice.core import access
+from salesoffice.core import access, fields
 from salesoffice.core.exceptions import DomainError, NotAllowed
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.models import ApiToken
 from salesoffice.core.roles import Cap
 from salesoffice.core.services import policy_current
@@ -61,9 +62,9 @@ class CustomerLookupApi(APIView):
 
 class RegistrationInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Registration.Kind.choices)
-    contact_at = serializers.DateTimeField()
+    contact_at = fields.DateTimeField()
     customer_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=50, validators=[validate_person_name])
     gender = serializers.ChoiceField(choices=Gender.choices)
     phones = serializers.ListField(child=serializers.CharField(max_length=30), max_length=5)
     needs = serializers.DictField(required=False, default=dict)
@@ -175,7 +176,7 @@ class FollowUpCreateApi(APIView):
     """FUP-03: record a follow-up; a reached one renews protection (OWN-04)."""
 
     class FollowUpInputSerializer(serializers.Serializer):
-        at = serializers.DateTimeField()
+        at = fields.DateTimeField()
         method = serializers.ChoiceField(choices=FollowUp.Method.choices)
         reached = serializers.BooleanField()
         content = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -329,7 +330,7 @@ class RegistrationCorrectApi(APIView):
     """SEC-05/REG-04: correct a registration by a new one that points at it, with a reason."""
 
     class CorrectionInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=50, required=False)
+        name = serializers.CharField(max_length=50, required=False, validators=[validate_person_name])
         gender = serializers.ChoiceField(choices=Gender.choices, required=False)
         phones = serializers.ListField(
             child=serializers.CharField(max_length=30), max_length=5, required=False

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import FollowUp, Gender, Level, Registration, Source
+from salesoffice.core.fields import validate_person_name
 
 NEEDS_FIELDS = ("budget", "area", "layout", "purpose")
 
@@ -19,7 +20,7 @@ class RegistrationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Registration.Kind.choices, initial=Registration.Kind.VISIT
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=50, validators=[validate_person_name])
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
     mobile = forms.CharField(label=_("Mobile"), max_length=30, required=False)
     other_phone = forms.CharField(label=_("Landline or second number"), max_length=30, required=False)
@@ -136,7 +137,7 @@ class DecisionForm(forms.Form):
 class CorrectionForm(forms.Form):
     """SEC-05: the fields a correction may change, and why."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=50, validators=[validate_person_name])
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     phones = forms.CharField(label=_("Phones (comma-separated)"), max_length=100, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)

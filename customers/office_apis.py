@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -17,6 +19,7 @@ from customers import office_selectors, services
 from customers.models import ChannelReport
 from customers.selectors import customer_get_for_user
 from salesoffice.core import access
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.pagination import IdCursorPagination
 
 
@@ -40,10 +43,10 @@ class ChannelReportListApi(ListAPIView[ChannelReport]):
 
     class InputSerializer(serializers.Serializer):
         site = serializers.IntegerField()
-        customer_name = serializers.CharField(max_length=50)
+        customer_name = serializers.CharField(max_length=50, validators=[validate_person_name])
         masked_phone = serializers.RegexField(r"^1\d{2}\*{3}\d{5}$", max_length=11)
         team = serializers.CharField(max_length=100)
-        agent_full_name = serializers.CharField(max_length=50)
+        agent_full_name = serializers.CharField(max_length=50, validators=[validate_person_name])
         expected_date = serializers.DateField()
         expected_period = serializers.ChoiceField(
             choices=ChannelReport.Period.choices, required=False, allow_blank=True, default=""
@@ -64,7 +67,10 @@ class ChannelReportListApi(ListAPIView[ChannelReport]):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(payload.validated_data)
-        site = access.site_get_for_user(request.user, data.pop("site"))
+        try:
+            site = access.site_get_for_user(request.user, data.pop("site"))
+        except Http404:
+            raise serializers.ValidationError({"site": [_("Not found.")]}) from None
         report = services.channel_report_create(site=site, actor=request.user, **data)
         return Response(ChannelReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
 

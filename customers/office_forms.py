@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import ChannelReport, Customer, FollowUp, Level, Source
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.forms import PolicyForm
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -17,14 +18,18 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 class ChannelReportForm(forms.Form):
     """CHAN-01."""
 
-    customer_name = forms.CharField(label=_("Customer's full name or surname"), max_length=50)
+    customer_name = forms.CharField(
+        label=_("Customer's full name or surname"), max_length=50, validators=[validate_person_name]
+    )
     masked_phone = forms.RegexField(
         label=_("Mobile (first 3 and last 5 digits)"), regex=r"^1\d{2}\*{3}\d{5}$", max_length=11,
         error_messages={"invalid": _("Write it as 138***88888.")},
         widget=forms.TextInput(attrs={"placeholder": "138***88888", "inputmode": "numeric"}),
     )  # fmt: skip
     team = forms.CharField(label=_("Team"), max_length=100)
-    agent_full_name = forms.CharField(label=_("Your full name"), max_length=50)
+    agent_full_name = forms.CharField(
+        label=_("Your full name"), max_length=50, validators=[validate_person_name]
+    )
     expected_date = forms.DateField(
         label=_("Expected visit date"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -64,11 +64,16 @@ def needs_problems(needs: Mapping[str, Any]) -> dict[str, str]:
             if len(parts) > 2 or not all(_number_within(part.strip(), _MAX_AREA) for part in parts):
                 problems[key] = "area"
         elif key in NEEDS_TEXT_FIELDS:
-            if not isinstance(value, str) or len(value) > 100:
+            if not isinstance(value, str) or len(value) > 100 or not _storable(value):
                 problems[key] = "text"
         else:
             problems[key] = "unknown"
     return problems
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL's JSON refuses a NUL character and an unpaired surrogate (SEC-07)."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _number_within(value: Any, limit: Decimal) -> bool:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -24,7 +25,8 @@ from deals.filters import UnitFilter
 from deals.models import ApprovalRequest, Building, Subscription, Unit
 from deals.quotes import LoanType
 from deals.rules import DepositKind, MortgageAction, UnitAction
-from salesoffice.core import access
+from salesoffice.core import access, fields
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.models import User
 from salesoffice.core.phones import mask_id_number
 from salesoffice.core.roles import Cap
@@ -175,7 +177,7 @@ class UnitPriceChangeApi(APIView):
         reason = serializers.CharField()
         at = serializers.DateTimeField()
 
-    @extend_schema(request=PriceChangeInputSerializer, responses=PriceChangeOutputSerializer)
+    @extend_schema(request=PriceChangeInputSerializer, responses={201: PriceChangeOutputSerializer})
     def post(self, request: Request, unit_id: int) -> Response:
         unit = selectors.unit_get(user=request.user, unit_id=unit_id, for_update_cap=Cap.UNITS_CONTROL)
         payload = self.PriceChangeInputSerializer(data=request.data)
@@ -289,7 +291,9 @@ class InventoryImportCreateApi(APIView):
     class ImportInputSerializer(serializers.Serializer):
         file = serializers.FileField()
 
-    @extend_schema(request={"multipart/form-data": ImportInputSerializer}, responses=ImportOutputSerializer)
+    @extend_schema(
+        request={"multipart/form-data": ImportInputSerializer}, responses={202: ImportOutputSerializer}
+    )
     def post(self, request: Request, site_id: int) -> Response:
         site = access.site_get_for_user(request.user, site_id)
         access.require(request.user, site.pk, Cap.UNITS_CONTROL)
@@ -354,7 +358,7 @@ def _deposit_take(request: Request, unit_id: int, kind: DepositKind) -> Response
     try:
         customer = customer_get_for_user(user=request.user, customer_id=data["customer"])
     except Http404:
-        raise serializers.ValidationError({"customer": ["Not found."]}) from None
+        raise serializers.ValidationError({"customer": [_("Not found.")]}) from None
     deposit = services.deposit_take(
         unit=unit, customer=customer, actor=_user(request), kind=kind, amount=data["amount"],
         method=data["method"], top_up_due_on=data.get("top_up_due_on"),
@@ -413,7 +417,7 @@ class DepositChangeUnitApi(APIView):
         try:
             to_unit = selectors.unit_get(user=request.user, unit_id=data["to_unit"])
         except Http404:
-            raise serializers.ValidationError({"to_unit": ["Not found."]}) from None
+            raise serializers.ValidationError({"to_unit": [_("Not found.")]}) from None
         approval = (
             selectors.approval_get(user=request.user, request_id=data["approval"])
             if data.get("approval")
@@ -429,7 +433,7 @@ class DepositExtendApi(APIView):
     """DEP-03: the site manager extends a large deposit's hold, with a reason."""
 
     class InputSerializer(serializers.Serializer):
-        until = serializers.DateTimeField()
+        until = fields.DateTimeField()
         reason = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses=DepositOutputSerializer)
@@ -493,7 +497,7 @@ class ApprovalListApi(ListAPIView[ApprovalRequest]):
             return ApprovalRequest.objects.none()
         wanted = self.request.query_params.get("status", "requested")
         if wanted not in ("", *ApprovalRequest.Status.values):
-            raise serializers.ValidationError({"status": ["Unknown status."]})
+            raise serializers.ValidationError({"status": [_("Unknown.")]})
         return selectors.approval_list(
             user=self.request.user, site_id=int(self.kwargs["site_id"]), status=wanted
         )
@@ -512,7 +516,7 @@ class ApprovalCreateApi(APIView):
         deal = serializers.IntegerField(min_value=1, required=False, allow_null=True)
         requested_price = _money(min_value=Decimal("0.01"), required=False, allow_null=True)
         target_unit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-        requested_until = serializers.DateTimeField(required=False, allow_null=True)
+        requested_until = fields.DateTimeField(required=False, allow_null=True)
         reason = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={201: ApprovalOutputSerializer})
@@ -520,17 +524,28 @@ class ApprovalCreateApi(APIView):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        unit = selectors.unit_get(user=request.user, unit_id=data["unit"], for_update_cap=Cap.DEALS_REQUEST)
+        try:
+            unit = selectors.unit_get(
+                user=request.user, unit_id=data["unit"], for_update_cap=Cap.DEALS_REQUEST
+            )
+        except Http404:
+            raise serializers.ValidationError({"unit": [_("Not found.")]}) from None
         try:
             customer = customer_get_for_user(user=request.user, customer_id=data["customer"])
+        except Http404:
+            raise serializers.ValidationError({"customer": [_("Not found.")]}) from None
+        try:
             target = (
                 selectors.unit_get(user=request.user, unit_id=data["target_unit"])
                 if data.get("target_unit")
                 else None
             )
         except Http404:
-            raise serializers.ValidationError({"customer": ["Not found."]}) from None
-        deal = selectors.deal_get(user=request.user, deal_id=data["deal"]) if data.get("deal") else None
+            raise serializers.ValidationError({"target_unit": [_("Not found.")]}) from None
+        try:
+            deal = selectors.deal_get(user=request.user, deal_id=data["deal"]) if data.get("deal") else None
+        except Http404:
+            raise serializers.ValidationError({"deal": [_("Not found.")]}) from None
         created = services.approval_request(
             kind=data["kind"], actor=_user(request), unit=unit, customer=customer, deal=deal, reason=data["reason"],
             requested_price=data.get("requested_price"), target_unit=target, requested_until=data.get("requested_until"),
@@ -594,7 +609,7 @@ class ApprovalRefuseApi(APIView):
 
 
 class BuyerSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=50, validators=[validate_person_name])
     id_type = serializers.ChoiceField(
         choices=["resident_id", "passport", "hk_macau_permit", "taiwan_permit", "other"]
     )
@@ -820,7 +835,7 @@ class PaymentCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=["instalment", "loan_release", "area_adjustment", "fee"])
         amount = _money(min_value=Decimal("0.01"))
-        payer = serializers.CharField(max_length=100)
+        payer = serializers.CharField(max_length=100, validators=[validate_person_name])
         method = serializers.ChoiceField(choices=["cash", "card", "transfer", "wechat", "alipay", "loan"])
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

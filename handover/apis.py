@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -28,8 +29,9 @@ from handover.models import (
     Priority,
     WorkOrder,
 )
-from salesoffice.core import access
+from salesoffice.core import access, fields
 from salesoffice.core.audit import audit_record
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.models import User
 from salesoffice.core.roles import Cap
 
@@ -78,7 +80,7 @@ class WorkOrderListCreateApi(ListAPIView[WorkOrder]):
     filter_backends: list[Any] = []
 
     class WorkOrderCreateInputSerializer(serializers.Serializer):
-        reporter_name = serializers.CharField(max_length=50)
+        reporter_name = serializers.CharField(max_length=50, validators=[validate_person_name])
         reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
         unit = serializers.IntegerField(required=False, allow_null=True, default=None)
         area = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -96,7 +98,7 @@ class WorkOrderListCreateApi(ListAPIView[WorkOrder]):
         wanted = self.request.query_params.get("status", "")
         if wanted:
             if wanted not in WorkOrder.Status.values:
-                raise serializers.ValidationError({"status": ["Unknown status."]})
+                raise serializers.ValidationError({"status": [_("Unknown.")]})
             orders = orders.filter(status=wanted)
         return orders
 
@@ -110,7 +112,7 @@ class WorkOrderListCreateApi(ListAPIView[WorkOrder]):
             try:
                 unit = selectors.unit_get(site_id=site_id, unit_id=unit_id)
             except Http404:
-                raise serializers.ValidationError({"unit": ["Unknown unit."]}) from None
+                raise serializers.ValidationError({"unit": [_("Unknown unit.")]}) from None
         order = services.work_order_create(
             site=access.site_get_for_user(request.user, site_id), actor=_user(request), unit=unit, **data
         )
@@ -163,7 +165,7 @@ class WorkOrderDispatchApi(APIView):
                     user=request.user, site_id=order.site_id, worker_id=data["worker"]
                 )
             except Http404:
-                raise serializers.ValidationError({"worker": ["Unknown worker."]}) from None
+                raise serializers.ValidationError({"worker": [_("Unknown worker.")]}) from None
         order = services.work_order_dispatch(
             work_order=order, actor=_user(request), worker=worker, reason=data["reason"]
         )
@@ -273,7 +275,7 @@ class ComplaintListCreateApi(ListAPIView[Complaint]):
 
     class ComplaintInputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=Complaint.Channel.choices)
-        complainant_name = serializers.CharField(max_length=50)
+        complainant_name = serializers.CharField(max_length=50, validators=[validate_person_name])
         complainant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
         content = serializers.CharField(max_length=5000)
         unit = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -293,11 +295,11 @@ class ComplaintListCreateApi(ListAPIView[Complaint]):
             try:
                 unit = selectors.unit_get(site_id=site_id, unit_id=request.data.get("unit"))
             except Http404:
-                raise serializers.ValidationError({"unit": ["Unknown unit."]}) from None
+                raise serializers.ValidationError({"unit": [_("Unknown unit.")]}) from None
         about_id = data.pop("about_salesperson")
         about = User.objects.filter(pk=about_id).first() if about_id is not None else None
         if about_id is not None and (about is None or not access.works_at(about.pk, site_id)):
-            raise serializers.ValidationError({"about_salesperson": ["Unknown staff member."]})
+            raise serializers.ValidationError({"about_salesperson": [_("Unknown staff member.")]})
         complaint = services.complaint_create(
             site=access.site_get_for_user(request.user, site_id),
             actor=_user(request),
@@ -501,7 +503,7 @@ class BatchListCreateApi(ListAPIView[MoveInBatch]):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if attrs["planned_end"] < attrs["planned_start"]:
-                raise serializers.ValidationError({"planned_end": ["Before the start."]})
+                raise serializers.ValidationError({"planned_end": [_("Before the start.")]})
             return attrs
 
     def get_queryset(self) -> QuerySet[MoveInBatch]:
@@ -566,8 +568,8 @@ class SlotCreateApi(APIView):
     """MOVE-02: add a handover slot to the batch."""
 
     class SlotInputSerializer(serializers.Serializer):
-        starts_at = serializers.DateTimeField()
-        ends_at = serializers.DateTimeField()
+        starts_at = fields.DateTimeField()
+        ends_at = fields.DateTimeField()
         capacity = serializers.IntegerField(
             min_value=1, max_value=100, required=False, allow_null=True, default=None
         )
@@ -612,7 +614,7 @@ class SlotBookApi(APIView):
         try:
             contract = selectors.contract_get(user=request.user, contract_id=data["contract"])
         except Http404:
-            raise serializers.ValidationError({"contract": ["Unknown contract."]}) from None
+            raise serializers.ValidationError({"contract": [_("Not found.")]}) from None
         booking = services.slot_book(slot=slot, contract=contract, actor=_user(request))
         return Response(self.BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED)
 
@@ -658,7 +660,7 @@ class AreaSettlementSignApi(APIView):
     beyond the threshold (``cancel``)."""
 
     class SignInputSerializer(serializers.Serializer):
-        signed_by_name = serializers.CharField(max_length=50)
+        signed_by_name = serializers.CharField(max_length=50, validators=[validate_person_name])
         choice = serializers.ChoiceField(choices=["settle", "cancel"], default="settle")
 
     @extend_schema(request=SignInputSerializer, responses=SettlementOutputSerializer)
@@ -719,7 +721,9 @@ class CertificateAdvanceApi(APIView):
         action = serializers.ChoiceField(choices=[action.value for action in rules.CertificateAction])
         on = serializers.DateField(required=False, allow_null=True, default=None)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-        signed_by_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        signed_by_name = serializers.CharField(
+            max_length=50, required=False, allow_blank=True, default="", validators=[validate_person_name]
+        )
 
     @extend_schema(request=AdvanceInputSerializer, responses=CertificateOutputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -762,9 +766,9 @@ def statistics_period(params: Any) -> tuple[dt.datetime, dt.datetime]:
             dt.date.fromisoformat(params.get("end")) if params.get("end") else today + dt.timedelta(days=1)
         )
     except ValueError:
-        raise serializers.ValidationError({"start": ["Enter dates as YYYY-MM-DD."]}) from None
+        raise serializers.ValidationError({"start": [_("Enter a valid date.")]}) from None
     if end_day <= start_day or (end_day - start_day).days > 731:
-        raise serializers.ValidationError({"end": ["The end must follow the start, within two years."]})
+        raise serializers.ValidationError({"end": [_("Out of range.")]})
     zone = timezone.get_current_timezone()
     return (
         dt.datetime.combine(start_day, dt.time(0, 0), tzinfo=zone),

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.models import Registration
+from customers.models import Gender, Level, Registration, Source
 from customers.selectors import customer_get
 from reception import selectors, services
 from reception.models import Reception, ShiftLog
@@ -22,6 +22,7 @@ from reception.rota import FinishOutcome, Status, WalkInType
 from reception.simulation import SimulationError, simulate
 from salesoffice.core import access
 from salesoffice.core.exceptions import DomainError
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.models import ApiToken, Site
 from salesoffice.core.roles import Cap
 from salesoffice.core.services import policy_current
@@ -289,12 +290,12 @@ class ReceptionRegisterApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         customer = serializers.IntegerField(required=False)
-        name = serializers.CharField(max_length=50)
-        gender = serializers.ChoiceField(choices=["male", "female", "unknown"])
+        name = serializers.CharField(max_length=50, validators=[validate_person_name])
+        gender = serializers.ChoiceField(choices=Gender.choices)
         phones = serializers.ListField(child=serializers.CharField(max_length=30), max_length=5)
         needs = serializers.DictField(required=False, default=dict)
-        level = serializers.ChoiceField(choices=["A", "B", "C"])
-        source = serializers.CharField(max_length=24)  # type: ignore[assignment]  # the REG-01 field name
+        level = serializers.ChoiceField(choices=Level.choices)
+        source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]  # the REG-01 field name
         notice_version = serializers.CharField(max_length=16)
         said_first_visit = serializers.BooleanField(required=False, allow_null=True, default=None)
         note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Gender, Level, Source
+from salesoffice.core.fields import validate_person_name
 from salesoffice.core.policy import (
     DESIGNATED_TURN,
     MAKEUP_KINDS,
@@ -22,7 +23,7 @@ from salesoffice.core.policy import (
 class CounterRegistrationForm(forms.Form):
     """REG-01 at the end of a reception: the three basic items (REG-02) and the door's answers."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=50, validators=[validate_person_name])
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
     phone = forms.CharField(label=_("Phone"), max_length=30)
     other_phone = forms.CharField(label=_("Other phone"), max_length=30, required=False)

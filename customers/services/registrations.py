@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import MaxValueValidator
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +40,7 @@ from salesoffice.core.services import policy_current
 
 NOTICE_VERSION = "2026-01"
 MAX_BACKDATE = dt.timedelta(days=30)
+MAX_PLAN_AHEAD = dt.timedelta(days=366)  # the next follow-up is planned within a year
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
@@ -266,10 +268,20 @@ def follow_up_record(
         raise InvalidRegistration(
             _("Please correct the marked fields."), fields={"at": [str(FIELD_MESSAGES["contact_in_future"])]}
         )
+    if at < now - MAX_BACKDATE:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."), fields={"at": [str(FIELD_MESSAGES["contact_too_old"])]}
+        )
     if next_date is not None and next_date < timezone.localdate():
         raise InvalidRegistration(
             _("Please correct the marked fields."),
             fields={"next_date": [_("The next follow-up cannot be in the past.")]},
+        )
+    latest = timezone.localdate() + MAX_PLAN_AHEAD
+    if next_date is not None and next_date > latest:
+        raise InvalidRegistration(
+            _("Please correct the marked fields."),
+            fields={"next_date": [str(MaxValueValidator.message) % {"limit_value": latest}]},
         )
     follow_up = FollowUp.objects.create(
         site_id=customer.site_id, customer=customer, salesperson=actor, at=at, method=method, reached=reached,

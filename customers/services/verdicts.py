@@ -163,6 +163,11 @@ def decision_record(
         raise InvalidRegistration(
             _("A decision needs a written reason."), fields={"reason": [_("This field is required.")]}
         )
+    for field, user_id in (("owner_id", owner_id), ("party_id", party_id)):
+        if user_id is not None and not access.works_at(user_id, customer.site_id):
+            raise InvalidRegistration(
+                _("Please correct the marked fields."), fields={field: [_("Unknown salesperson.")]}
+            )
     decision = OwnershipDecision(
         site_id=customer.site_id, customer=customer, kind=kind, owner_id=owner_id, party_id=party_id,
         performance=performance, commission=commission, until=until, reason=reason, decided_by=actor,

@@ -83,7 +83,7 @@ def policy_error_as_domain(error: PolicyError) -> DomainError:
 
 class AuditListApi(ListAPIView[AuditEvent]):
     class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
-        actor = serializers.CharField(source="actor.username", default=None)
+        actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
         class Meta:
             model = AuditEvent

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0[1-9]\d{1,2}\d{7,8}$")
+_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE = re.compile(r"^0[1-9]\d{1,2}\d{7,8}$", re.ASCII)
 
 
 class InvalidPhone(ValueError):
@@ -42,8 +43,11 @@ class Phone:
 
 
 def normalize_phone(text: str) -> Phone:
-    """Parse what a salesperson typed into a ``Phone``; raise ``InvalidPhone`` otherwise."""
-    raw = _SEPARATORS.sub("", text or "")
+    """Parse what a salesperson typed into a ``Phone``; raise ``InvalidPhone`` otherwise.
+
+    Full-width digits and signs (what a Chinese input method types) read as ASCII; other scripts'
+    digits are refused."""
+    raw = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or ""))
     for prefix in ("+86", "0086"):
         if raw.startswith(prefix):
             raw = raw.removeprefix(prefix)
