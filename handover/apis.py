@@ -291,9 +291,10 @@ class ComplaintListCreateApi(ListAPIView[Complaint]):
         access.require(request.user, site_id, Cap.SERVICE_MANAGE)
         data = _valid(self.ComplaintInputSerializer, request)
         unit = None
-        if data.pop("unit") is not None:
+        unit_id = data.pop("unit")
+        if unit_id is not None:
             try:
-                unit = selectors.unit_get(site_id=site_id, unit_id=request.data.get("unit"))
+                unit = selectors.unit_get(site_id=site_id, unit_id=unit_id)
             except Http404:
                 raise serializers.ValidationError({"unit": [_("Unknown unit.")]}) from None
         about_id = data.pop("about_salesperson")
