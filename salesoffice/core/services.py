@@ -141,9 +141,8 @@ def notify_many(messages: list[Notification], *, email: bool = True) -> int:
     keys = [message.dedupe_key for message in messages]
     if None in keys:
         raise ValueError("notify_many needs a dedupe_key on every message")
-    sent_before = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    fresh = {message.dedupe_key: message for message in messages if message.dedupe_key not in sent_before}
-    # A run racing this one may insert the same key first: the unique key keeps its message, and only the
+    fresh = {message.dedupe_key: message for message in messages}
+    # A key sent before, or by a run racing this one, keeps its first message (the unique key); only the
     # rows this call wrote (they carry the creation time it stamped) are mailed and counted.
     Notification.objects.bulk_create(fresh.values(), batch_size=1000, ignore_conflicts=True)
     stored = Notification.objects.filter(dedupe_key__in=list(fresh)).values_list("dedupe_key", "created_at")
