@@ -102,8 +102,17 @@ def large_seq_scans(plan: str) -> list[str]:
     return [table for table in SEQ_SCAN.findall(plan) if table in LARGE_TABLES]
 
 
+def is_read(sql: str) -> bool:
+    """A SELECT, sent as is or run as a prepared statement (EXPLAIN shows the plan it runs)."""
+    from salesoffice.core.prepared import statement_text
+
+    return statement_text(sql).lstrip().upper().startswith("SELECT")
+
+
 def touches_large_table(sql: str) -> bool:
-    return any(f'"{table}"' in sql for table in LARGE_TABLES)
+    from salesoffice.core.prepared import statement_text
+
+    return any(re.search(rf"\b{table}\b", statement_text(sql)) for table in LARGE_TABLES)
 
 
 # --- Reliability scripts: scratch databases, gunicorn, a small HTTP client --------------------------------

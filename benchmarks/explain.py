@@ -16,6 +16,7 @@ from benchmarks.common import (
     bench_handles,
     captured_sql,
     explain,
+    is_read,
     large_seq_scans,
     setup_django,
     touches_large_table,
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             run()
         print(f"\n=== {label}: {len(statements)} statements")
         for sql, params in statements:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not is_read(sql):
                 continue
             plan = explain(sql, params)
             scans = large_seq_scans(plan)

@@ -163,6 +163,42 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process, from /proc (processes that ended are left out)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving the bench database, this process's own excepted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_snapshot(server: subprocess.Popen[bytes]) -> dict[str, dict[int, float]]:
+    return {"app": cpu_seconds(worker_pids(server)), "db": cpu_seconds(database_backends())}
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds spent between two snapshots by the app's workers and the database's backends: a
+    cost per request that holds on a busy machine, where latencies do not."""
+    return {
+        part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
+        for part in after
+    }
+
+
 def wrk(
     script: str,
     args: list[str],
@@ -208,7 +244,12 @@ def report(label: str, result: dict[str, Any]) -> dict[str, Any]:
     print(
         f"{label:<30} p50 {result['p50'] / 1000:7.1f} ms  p95 {result['p95'] / 1000:7.1f} ms  "
         f"p99 {result['p99'] / 1000:7.1f} ms  {result['rps']:7.1f} req/s  {result['requests']:>6} req  "
-        f"non-2xx {result['non_2xx']}{verdict}",
+        f"non-2xx {result['non_2xx']}{verdict}"
+        + (
+            f"  CPU/req app {result['app_cpu_ms']:.2f} ms, db {result['db_cpu_ms']:.2f} ms"
+            if "app_cpu_ms" in result
+            else ""
+        ),
         flush=True,
     )
     return result
@@ -263,10 +304,14 @@ def main(argv: list[str] | None = None) -> int:
                 connections: int = CONNECTIONS,
             ) -> None:  # fmt: skip
                 wrk(script, script_args, seconds=3, headers=headers, connections=connections)  # warm-up
-                results[label] = report(
-                    label,
-                    wrk(script, script_args, seconds=args.seconds, headers=headers, connections=connections),
+                before = cpu_snapshot(server)
+                result = wrk(
+                    script, script_args, seconds=args.seconds, headers=headers, connections=connections
                 )
+                used = cpu_used(before, cpu_snapshot(server))
+                result["app_cpu_ms"] = used["app"] * 1000 / max(result["requests"], 1)
+                result["db_cpu_ms"] = used["db"] * 1000 / max(result["requests"], 1)
+                results[label] = report(label, result)
 
             if "P1" in only:
                 measure("P1 lookup, full mobile", "requests.lua", [str(files["P1"]), per_thread])

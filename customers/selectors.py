@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 
-from customers.models import Customer, CustomerPhone, Dispute, Registration
+from customers.models import Customer, CustomerPhone, Dispute, OwnershipVerdict, Registration
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
-from salesoffice.core.models import Site
+from salesoffice.core.models import Site, full_name
 from salesoffice.core.phones import InvalidPhone, mask_name, mask_phone, normalize_phone
+from salesoffice.core.prepared import fetch_prepared
 from salesoffice.core.roles import Cap
 
 _DIGITS = re.compile(r"^[\d\s+\-()]+$")
@@ -42,17 +47,20 @@ class LookupResult:
 def sees_full_details(user: Any, customer: Customer) -> bool:
     """SEC-01/02: the owner, and supervisors and managers of the site, see contact details;
     finance and customer service see them for buyers only."""
-    if customer.owner_id == user.pk:
+    return _sees_full(user, site_id=customer.site_id, owner_id=customer.owner_id, status=customer.status)
+
+
+_BUYER_STATUSES = frozenset(
+    (Customer.Status.DEPOSITED, Customer.Status.SUBSCRIBED, Customer.Status.CONTRACTED, Customer.Status.OWNER)
+)
+
+
+def _sees_full(user: Any, *, site_id: int, owner_id: int | None, status: str) -> bool:
+    if owner_id == user.pk:
         return True
-    if access.can(user, customer.site_id, Cap.CUSTOMERS_READ_ALL):
+    if access.can(user, site_id, Cap.CUSTOMERS_READ_ALL):
         return True
-    is_buyer = customer.status in (
-        Customer.Status.DEPOSITED,
-        Customer.Status.SUBSCRIBED,
-        Customer.Status.CONTRACTED,
-        Customer.Status.OWNER,
-    )
-    return is_buyer and access.can(user, customer.site_id, Cap.CUSTOMERS_READ_BUYERS)
+    return status in _BUYER_STATUSES and access.can(user, site_id, Cap.CUSTOMERS_READ_BUYERS)
 
 
 def customer_queryset(*, user: Any, site: Site) -> QuerySet[Customer]:
@@ -73,21 +81,6 @@ def customer_get(*, user: Any, site: Site, customer_id: Any) -> Customer:
         raise Http404 from None
 
 
-LOOKUP_FIELDS = (
-    "site",
-    "name",
-    "level",
-    "status",
-    "owner",
-    "protected_until",
-    "verdict",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
-    "verdict__rules",
-)
-
-
 def customer_lookup(*, user: Any, site: Site, query: str, limit: int = 10) -> list[LookupResult]:
     """CUS-03: by full phone, by the last 4 digits within the site, by name or pinyin initials.
 
@@ -96,70 +89,140 @@ def customer_lookup(*, user: Any, site: Site, query: str, limit: int = 10) -> li
     full-details view by anyone other than the owner is audited (SEC-03)."""
     access.require(user, site.pk, Cap.CUSTOMERS_LOOKUP)
     text = (query or "").strip()
-    customers = customer_queryset(user=user, site=site)
     if not text:
         return []
     if _DIGITS.match(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) < 4:
             return []
-        phones = CustomerPhone.objects.filter(site=site)
         try:
-            phones = phones.filter(e164=normalize_phone(text).e164)
+            lookup = ("phone", [site.pk, normalize_phone(text).e164])
         except InvalidPhone:
-            phones = phones.filter(last4=digits[-4:])
-        # A semi-join: a customer with two matching phones comes once, with no DISTINCT over wide rows.
-        customers = customers.filter(pk__in=phones.values("customer_id"))
+            # The index finds the last 4 digits; any digits typed before them narrow the match.
+            lookup = ("last_digits", [site.pk, digits[-4:], "%" + _like_escaped(digits)])
     elif text.isascii():
-        customers = customers.filter(name_initials__startswith=text.lower().replace(" ", ""))
+        lookup = ("initials", [_like_escaped(text.lower().replace(" ", "")) + "%"])
     else:
-        customers = customers.filter(name__startswith=text)
-    rows = list(
-        customers.select_related("owner", "verdict")
-        # Only what the counter shows: the verdict's facts and the owner's account stay in the database (P1).
-        .only(*LOOKUP_FIELDS)
-        .prefetch_related(
-            Prefetch("phones", queryset=CustomerPhone.objects.order_by("pk").only("customer", "e164"))
-        )
-        .order_by("-last_activity_at", "-pk")[:limit]
-    )
-    if _DIGITS.match(text) and not _is_full_number(text):
-        wanted = re.sub(r"\D", "", text)
-        rows = [row for row in rows if any(phone.e164.endswith(wanted) for phone in row.phones.all())]
-    results = [lookup_result(user, row) for row in rows]
+        lookup = ("name", [_like_escaped(text) + "%"])
+    results = [_row_result(user, site.pk, row) for row in _lookup_rows(site.pk, *lookup, limit)]
     _audit_full_views(
         user, site, [result for result in results if result.full_details and not result.is_owner]
     )
     return results
 
 
-def _is_full_number(text: str) -> bool:
-    try:
-        normalize_phone(text)
-    except InvalidPhone:
-        return False
-    return True
+# The counter's lookup is the office's most frequent request (P1): one hand-written statement, the
+# same scope as ``customer_queryset`` (the site's customers, neither merged nor anonymised), reading
+# only what the counter shows; the ORM's query building cost more than the query itself.
+# Table names come from the models and every value is a parameter (hence the S608 exemptions).
+_LOOKUP_SQL = f"""
+SELECT c.id, c.name, c.level, c.status, c.owner_id, c.protected_until, u.first_name, u.last_name, v.rules,
+       (SELECT p.e164 FROM {CustomerPhone._meta.db_table} p WHERE p.customer_id = c.id ORDER BY p.id LIMIT 1)
+FROM {Customer._meta.db_table} c
+LEFT JOIN {get_user_model()._meta.db_table} u ON u.id = c.owner_id
+LEFT JOIN {OwnershipVerdict._meta.db_table} v ON v.id = c.verdict_id
+WHERE c.site_id = %s AND c.merged_into_id IS NULL AND c.anonymised_at IS NULL AND {{match}}
+ORDER BY c.last_activity_at DESC, c.id DESC
+LIMIT %s
+"""  # noqa: S608
+_MATCHES = {
+    # Semi-joins: a customer with two matching phones comes once, with no DISTINCT over wide rows.
+    "phone": (
+        f"c.id IN (SELECT customer_id FROM {CustomerPhone._meta.db_table} "  # noqa: S608
+        "WHERE site_id = %s AND e164 = %s)"
+    ),
+    "last_digits": (
+        f"c.id IN (SELECT customer_id FROM {CustomerPhone._meta.db_table} "  # noqa: S608
+        "WHERE site_id = %s AND last4 = %s AND e164 {like})"
+    ),
+    "initials": "c.name_initials {like}",
+    "name": "c.name {like}",
+}
+# Equalities keep a good plan when prepared; a prefix pattern needs its value at planning time.
+_PREPARED = frozenset(("phone", "last_digits"))
+_PROTECTED_UNTIL = Customer._meta.get_field("protected_until")
+
+
+def _like_escaped(text: str) -> str:
+    return connection.ops.prep_for_like_query(text)
+
+
+def _lookup_rows(site_id: int, by: str, values: list[Any], limit: int) -> list[tuple[Any, ...]]:
+    # The database's own prefix operator ("LIKE %s", with an ESCAPE clause on SQLite).
+    sql = _LOOKUP_SQL.format(match=_MATCHES[by].format(like=connection.operators["startswith"]))
+    params = [site_id, *values, limit]
+    if by in _PREPARED:
+        return fetch_prepared(f"customer_lookup_{by}", sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _row_result(user: Any, site_id: int, row: tuple[Any, ...]) -> LookupResult:
+    customer_id, name, level, status, owner_id, protected_until, first_name, last_name, rules, phone = row
+    return _lookup_result(
+        user,
+        customer_id=customer_id,
+        site_id=site_id,
+        name=name,
+        phone=phone or "",
+        owner_id=owner_id,
+        owner_name=full_name(first_name or "", last_name or ""),
+        protected_until=_PROTECTED_UNTIL.to_python(protected_until),
+        # Raw rows carry the JSON column as text (Django decodes it only for model fields).
+        rules=json.loads(rules) if isinstance(rules, str) else rules or (),
+        level=level,
+        status=status,
+    )
 
 
 def lookup_result(user: Any, customer: Customer) -> LookupResult:
     """One customer as the counter shows it to ``user`` (CUS-03, SEC-02)."""
-    full = sees_full_details(user, customer)
     phones = list(customer.phones.all())
-    phone = phones[0].e164 if phones else ""
     owner = customer.owner
-    return LookupResult(
+    return _lookup_result(
+        user,
         customer_id=customer.pk,
+        site_id=customer.site_id,
         name=customer.name,
-        phone=_national(phone) if full else mask_phone(phone),
+        phone=phones[0].e164 if phones else "",
         owner_id=customer.owner_id,
         owner_name=owner.get_full_name() if owner else "",
         protected_until=customer.protected_until,
-        public_pool=customer.owner_id is None,
-        is_owner=customer.owner_id == user.pk,
-        full_details=full,
-        rules=tuple(customer.verdict.rules) if customer.verdict else (),
+        rules=customer.verdict.rules if customer.verdict else (),
         level=customer.level,
         status=customer.status,
+    )
+
+
+def _lookup_result(
+    user: Any,
+    *,
+    customer_id: int,
+    site_id: int,
+    name: str,
+    phone: str,
+    owner_id: int | None,
+    owner_name: str,
+    protected_until: dt.date | None,
+    rules: Iterable[str],
+    level: str,
+    status: str,
+) -> LookupResult:
+    full = _sees_full(user, site_id=site_id, owner_id=owner_id, status=status)
+    return LookupResult(
+        customer_id=customer_id,
+        name=name,
+        phone=_national(phone) if full else mask_phone(phone),
+        owner_id=owner_id,
+        owner_name=owner_name,
+        protected_until=protected_until,
+        public_pool=owner_id is None,
+        is_owner=owner_id == user.pk,
+        full_details=full,
+        rules=tuple(rules),
+        level=level,
+        status=status,
     )
 
 

@@ -4,6 +4,7 @@ object is "permission denied" (403)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,15 +27,16 @@ def roles_by_site(user: Any) -> dict[int, frozenset[Role]]:
     if cached is not None:
         return cached
     roles: dict[int, set[Role]] = {}
-    rows = Membership.objects.filter(user=user, is_active=True, site__is_active=True).values_list(
-        "site_id", "role"
-    )
+    token_site = getattr(user, "token_site_id", None)
+    memberships = Membership.objects.filter(user=user, is_active=True, site__is_active=True)
+    if token_site is not None:
+        memberships = memberships.filter(site_id=token_site)
+    rows = memberships.values_list("site_id", "role")
     for site_id, role in rows:
         roles.setdefault(site_id, set()).add(Role(role))
     if user.is_superuser:
         for site_id in Site.objects.filter(is_active=True).values_list("id", flat=True):
             roles.setdefault(site_id, set()).add(Role.MANAGER)
-    token_site = getattr(user, "token_site_id", None)
     result = {
         site_id: frozenset(held)
         for site_id, held in roles.items()
@@ -42,6 +44,15 @@ def roles_by_site(user: Any) -> dict[int, frozenset[Role]]:
     }
     setattr(user, _CACHE_ATTRIBUTE, result)
     return result
+
+
+def remember_token_roles(user: Any, site: Site, held: Iterable[str]) -> None:
+    """A token request's roles (SEC-04), read with the token itself: only the token's site counts,
+    and an administrator is its manager while it is active. Saves a query on every API call (P1)."""
+    roles = {Role(role) for role in held} if site.is_active else set()
+    if user.is_superuser and site.is_active:
+        roles.add(Role.MANAGER)
+    setattr(user, _CACHE_ATTRIBUTE, {site.pk: frozenset(roles)} if roles else {})
 
 
 def forget_roles(user: Any) -> None:
@@ -89,6 +100,9 @@ def site_get_for_user(user: Any, site_id: Any) -> Site:
     except (TypeError, ValueError):
         raise Http404 from None
     require_site(user, site_pk)
+    token_site = getattr(user, "token_site", None)
+    if token_site is not None and token_site.pk == site_pk:
+        return token_site
     return Site.objects.get(pk=site_pk)
 
 

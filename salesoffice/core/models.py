@@ -17,15 +17,21 @@ class User(AbstractUser):
 
     # Set per request by token authentication: every access check is narrowed to this site.
     token_site_id: int | None = None
+    token_site: Site | None = None
 
     def get_full_name(self) -> str:
-        family, given = self.last_name.strip(), self.first_name.strip()
-        if not (family + given).isascii():
-            return family + given
-        return f"{given} {family}".strip()
+        return full_name(self.first_name, self.last_name)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+def full_name(first_name: str, last_name: str) -> str:
+    """A staff member's name as printed: 王建国 family name first; Jane Smith given name first."""
+    family, given = last_name.strip(), first_name.strip()
+    if not (family + given).isascii():
+        return family + given
+    return f"{given} {family}".strip()
 
 
 class Site(models.Model):

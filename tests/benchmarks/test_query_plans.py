@@ -9,7 +9,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from benchmarks.common import bench_handles, captured_sql, explain, large_seq_scans, touches_large_table
+from benchmarks.common import (
+    bench_handles,
+    captured_sql,
+    explain,
+    is_read,
+    large_seq_scans,
+    touches_large_table,
+)
 from benchmarks.explain import board_case, due_case, lookup_cases, page_query_counts
 from benchmarks.make_dataset import load
 
@@ -34,7 +41,7 @@ def _plans(run):
     return [
         (sql, explain(sql, params, analyze=False))
         for sql, params in statements
-        if sql.lstrip().upper().startswith("SELECT") and touches_large_table(sql)
+        if is_read(sql) and touches_large_table(sql)
     ]
 
 
