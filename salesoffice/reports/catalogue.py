@@ -63,7 +63,10 @@ def build_daily(scope: Scope, params: ReportParams, link: Link | None) -> Report
     day = params.period.last
     report = activity.daily_report(scope=scoped, day=day)
     week = activity.activity_report(
-        scope=scoped, period=rules.Period(rules.PeriodKind.CUSTOM, day - dt.timedelta(days=6), day), by="day"
+        scope=scoped,
+        period=rules.Period(rules.PeriodKind.CUSTOM, day - dt.timedelta(days=6), day),
+        by="day",
+        with_overdue=False,
     )
     registrations: list[drill.DrillRow] = []
     total = report.totals.registrations + report.totals.calls

@@ -11,6 +11,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from salesoffice.core.models import AuditEvent, Notification
@@ -217,6 +219,19 @@ def test_p6_daily_report_runs_a_constant_number_of_queries(day, django_assert_ma
 
     with django_assert_max_num_queries(14):
         activity.daily_report(scope=scope, day=D)
+
+
+def test_p6_daily_page_counts_overdue_follow_ups_once(day, client):
+    """The week's chart beside the daily report charts the days; the follow-ups overdue at the close
+    are counted once, by the daily figures."""
+    client.force_login(day.manager)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("reports-page", args=["daily"]), {"date": D.isoformat()})
+
+    assert response.status_code == 200
+    overdue = [query for query in captured.captured_queries if '"next_date" <=' in query["sql"]]
+    assert len(overdue) == 1
 
 
 def test_rpt_09_daily_delivery_sends_once_at_the_cut_off(

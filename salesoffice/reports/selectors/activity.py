@@ -389,18 +389,27 @@ def units_available_at(*, scope: Scope, moment: dt.datetime) -> int:
 
 
 def activity_report(
-    *, scope: Scope, period: Period, by: str | None = None, with_close: bool = False
+    *,
+    scope: Scope,
+    period: Period,
+    by: str | None = None,
+    with_close: bool = False,
+    with_overdue: bool = True,
 ) -> ActivityReport:
     """RPT-01/02/03: the period's figures within ``scope``, per salesperson and (``by`` = "day" or "month")
-    per business day or month. ``with_close`` adds what RPT-01 states at the close of the last day."""
+    per business day or month. ``with_close`` adds what RPT-01 states at the close of the last day;
+    ``with_overdue`` False leaves out the follow-ups overdue at that close (a chart of the days beside
+    a daily report that already counts them)."""
     after, until = rules.bounds(period, scope.cutoff, scope.tz)
     cells = _collect(scope=scope, after=after, until=until, by=by)
-    overdue = dict(
-        overdue_follow_ups(scope=scope, day=period.last, until=until)
-        .values_list("salesperson_id")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
+    overdue: dict[int, int] = {}
+    if with_overdue:
+        overdue = dict(
+            overdue_follow_ups(scope=scope, day=period.last, until=until)
+            .values_list("salesperson_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
     per_person: dict[int, Figures] = {}
     per_bucket: dict[dt.date, Figures] = {}
     for (bucket, person), values in cells.items():

@@ -61,6 +61,7 @@ def dashboard_for(*, user: Any, site_id: int, now: dt.datetime) -> Dashboard:
         scope=scope,
         period=rules.Period(rules.PeriodKind.CUSTOM, today - dt.timedelta(days=6), today),
         by="day",
+        with_overdue=False,
     )
     _after, until = rules.bounds(rules.day_of(today), scope.cutoff, scope.tz)
     holds = (
