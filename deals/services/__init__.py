@@ -38,6 +38,7 @@ from deals.services.inventory import (
     unit_price_change,
     unit_release,
     unit_transition,
+    unit_transition_many,
     unit_withhold,
 )
 from deals.services.payments import (
@@ -91,5 +92,6 @@ __all__ = [
     "unit_price_change",
     "unit_release",
     "unit_transition",
+    "unit_transition_many",
     "unit_withhold",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,21 @@ def performance_credit(*, deal: Deal, amount: Decimal, at: dt.datetime) -> list[
     ]
 
 
+def _performance_reversal(original: PerformanceCredit, at: dt.datetime) -> PerformanceCredit:
+    return PerformanceCredit(
+        site_id=original.site_id,
+        deal_id=original.deal_id,
+        beneficiary=original.beneficiary,
+        user_id=original.user_id,
+        share=original.share,
+        units=-original.units,
+        area=-original.area,
+        amount=-original.amount,
+        reverses=original,
+        at=at,
+    )
+
+
 def performance_reverse(*, deal: Deal, at: dt.datetime) -> int:
     """CON-04, DEP-03, DEP-05: cancel every unreversed credit of the deal by a negative row."""
     originals = PerformanceCredit.objects.filter(
@@ -72,20 +88,22 @@ def performance_reverse(*, deal: Deal, at: dt.datetime) -> int:
     ).order_by("pk")
     count = 0
     for original in originals:
-        PerformanceCredit.objects.create(
-            site_id=original.site_id,
-            deal=deal,
-            beneficiary=original.beneficiary,
-            user_id=original.user_id,
-            share=original.share,
-            units=-original.units,
-            area=-original.area,
-            amount=-original.amount,
-            reverses=original,
-            at=at,
-        )
+        _performance_reversal(original, at).save(force_insert=True)
         count += 1
     return count
+
+
+def performance_reverse_many(*, deals: Sequence[Deal], at: dt.datetime) -> int:
+    """CON-04, DEP-03 for many deals at once (the hold expiry sweep, P7): the negative rows
+    ``performance_reverse`` writes for each deal, in the order of ``deals``, with one read and one insert."""
+    order = {deal.pk: index for index, deal in enumerate(deals)}
+    originals = PerformanceCredit.objects.filter(
+        deal_id__in=list(order), reverses__isnull=True, reversed_by__isnull=True
+    )
+    ordered = sorted(originals, key=lambda original: (order[original.deal_id], original.pk))
+    return len(
+        PerformanceCredit.objects.bulk_create([_performance_reversal(original, at) for original in ordered])
+    )
 
 
 def commission_create(*, contract: Contract, at: dt.datetime) -> list[CommissionRecord]:
@@ -132,6 +150,26 @@ def commission_create(*, contract: Contract, at: dt.datetime) -> list[Commission
     ]
 
 
+def _commission_reversal(original: CommissionRecord, at: dt.datetime) -> CommissionRecord:
+    return CommissionRecord(
+        site_id=original.site_id,
+        deal_id=original.deal_id,
+        beneficiary=original.beneficiary,
+        user_id=original.user_id,
+        share=original.share,
+        units=-original.units,
+        area=-original.area,
+        contract_amount=original.contract_amount,
+        rate=original.rate,
+        factor=original.factor,
+        amount=-original.amount,
+        status=CommissionRecord.Status.REVERSED,
+        confirm_after=original.confirm_after,
+        reverses=original,
+        at=at,
+    )
+
+
 def commission_reverse(*, deal: Deal, at: dt.datetime) -> int:
     """COMM-02, CON-04: a cancelled deal's commission is reversed by negative rows; nothing is edited."""
     originals = CommissionRecord.objects.filter(
@@ -139,25 +177,22 @@ def commission_reverse(*, deal: Deal, at: dt.datetime) -> int:
     ).order_by("pk")
     count = 0
     for original in originals:
-        CommissionRecord.objects.create(
-            site_id=original.site_id,
-            deal=deal,
-            beneficiary=original.beneficiary,
-            user_id=original.user_id,
-            share=original.share,
-            units=-original.units,
-            area=-original.area,
-            contract_amount=original.contract_amount,
-            rate=original.rate,
-            factor=original.factor,
-            amount=-original.amount,
-            status=CommissionRecord.Status.REVERSED,
-            confirm_after=original.confirm_after,
-            reverses=original,
-            at=at,
-        )
+        _commission_reversal(original, at).save(force_insert=True)
         count += 1
     return count
+
+
+def commission_reverse_many(*, deals: Sequence[Deal], at: dt.datetime) -> int:
+    """COMM-02, DEP-03 for many deals at once (the hold expiry sweep, P7): the negative rows
+    ``commission_reverse`` writes for each deal, in the order of ``deals``, with one read and one insert."""
+    order = {deal.pk: index for index, deal in enumerate(deals)}
+    originals = CommissionRecord.objects.filter(
+        deal_id__in=list(order), reverses__isnull=True, reversed_by__isnull=True
+    )
+    ordered = sorted(originals, key=lambda original: (order[original.deal_id], original.pk))
+    return len(
+        CommissionRecord.objects.bulk_create([_commission_reversal(original, at) for original in ordered])
+    )
 
 
 def commission_confirm_due(*, now: dt.datetime) -> int:

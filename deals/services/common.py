@@ -5,24 +5,54 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from customers.rules import DEAL_ENDED
 from customers.services import customer_stage_set, deposit_record_cancel
+from customers.services.stages import customer_stage_set_many, deposit_record_cancel_many
 from deals import rules
 from deals.exceptions import DealStateConflict, RoleNotPermitted
 from deals.models import Deal, Deposit, MoneyRecord
 from salesoffice.core import access
+from salesoffice.core.audit import client_ip_var, jsonable, request_id_var
 from salesoffice.core.counters import counter_next
 from salesoffice.core.exceptions import DomainError
-from salesoffice.core.models import Membership, Site, User
+from salesoffice.core.models import AuditEvent, Counter, Membership, Site, User
 from salesoffice.core.policy import Policy
 from salesoffice.core.roles import MANAGER_ROLES
 from salesoffice.core.services import notify, policy_current
+
+
+def audit_record_each(
+    *,
+    action: str,
+    entries: Sequence[tuple[models.Model, int, dict[str, Any] | None, dict[str, Any] | None]],
+    actor: User | None = None,
+    reason: str = "",
+) -> list[AuditEvent]:
+    """SEC-03: one audit event per (object, site, before, after), each as ``audit_record`` writes it, all
+    in one insert; ``audit_record_many`` takes one site per call, and a sweep over many sites would pay an
+    insert per site (P7)."""
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            site_id=site_id,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            before=jsonable(before),
+            after=jsonable(after),
+            reason=reason,
+            request_id=request_id_var.get(),
+            ip_address=client_ip_var.get(),
+        )
+        for obj, site_id, before, after in entries
+    )
 
 
 def site_policy(site_id: int) -> Policy:
@@ -113,6 +143,62 @@ def next_number(*, site_id: int, kind: str, prefix: str) -> str:
     return f"{prefix}{counter_next(scope=f'deals.{kind}.{site_id}'):06d}"
 
 
+def next_numbers(*, kind: str, prefix: str, counts: Mapping[int, int]) -> dict[int, list[str]]:
+    """``counts[site]`` consecutive gap-free numbers of ``kind`` per site, like ``next_number`` but with one
+    lock and one update for all the sites (P7: the hold expiry sweep numbers a whole batch at once).
+
+    The counters are locked in scope order, so two callers never wait on each other in a cycle; as with
+    ``next_number`` they stay locked until the caller's transaction ends, so callers take them last."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_numbers must run inside a transaction")
+    scopes = {f"deals.{kind}.{site_id}": site_id for site_id, count in counts.items() if count > 0}
+    counters = {
+        counter.scope: counter
+        for counter in Counter.objects.select_for_update().filter(scope__in=list(scopes)).order_by("scope")
+    }
+    for scope in sorted(scopes.keys() - counters.keys()):  # a site's first number of this kind
+        Counter.objects.get_or_create(scope=scope)
+        counters[scope] = Counter.objects.select_for_update().get(scope=scope)
+    numbers: dict[int, list[str]] = {}
+    for scope, site_id in scopes.items():
+        counter = counters[scope]
+        first = counter.value + 1
+        counter.value += counts[site_id]
+        numbers[site_id] = [f"{prefix}{number:06d}" for number in range(first, counter.value + 1)]
+    Counter.objects.bulk_update(list(counters.values()), ["value"])
+    return numbers
+
+
+def money_record_build(
+    *,
+    deal: Deal,
+    kind: rules.MoneyKind,
+    amount: Decimal,
+    payer: str,
+    method: str,
+    finance_user: User | None,
+    at: dt.datetime,
+    deposit: Deposit | None = None,
+    reverses: MoneyRecord | None = None,
+    note: str = "",
+) -> MoneyRecord:
+    """PAY-01: an unsaved money record, without its receipt number (``money_add`` or ``money_add_many``
+    give it one and store it)."""
+    return MoneyRecord(
+        site_id=deal.site_id,
+        deal=deal,
+        deposit=deposit,
+        kind=kind.value,
+        amount=amount,
+        payer=payer[:100],
+        method=method,
+        finance_user=finance_user,
+        at=at,
+        reverses=reverses,
+        note=note[:500],
+    )
+
+
 def money_add(
     *,
     deal: Deal,
@@ -127,20 +213,28 @@ def money_add(
     note: str = "",
 ) -> MoneyRecord:
     """PAY-01: append one money record with the site's next receipt number."""
-    return MoneyRecord.objects.create(
-        site_id=deal.site_id,
-        deal=deal,
-        deposit=deposit,
-        kind=kind.value,
-        amount=amount,
-        payer=payer[:100],
-        method=method,
-        receipt_number=next_number(site_id=deal.site_id, kind="receipt", prefix="SJ"),
-        finance_user=finance_user,
-        at=at,
-        reverses=reverses,
-        note=note[:500],
-    )
+    record = money_record_build(
+        deal=deal, kind=kind, amount=amount, payer=payer, method=method, finance_user=finance_user, at=at,
+        deposit=deposit, reverses=reverses, note=note,
+    )  # fmt: skip
+    record.receipt_number = next_number(site_id=deal.site_id, kind="receipt", prefix="SJ")
+    record.save(force_insert=True)
+    return record
+
+
+def money_add_many(*, records: Sequence[MoneyRecord]) -> list[MoneyRecord]:
+    """PAY-01 for many records at once (P7): each site's records take its next receipt numbers in the
+    order given, and all are stored with one insert. Takes the receipt counters, so callers call it last."""
+    counts: dict[int, int] = {}
+    for record in records:
+        counts[record.site_id] = counts.get(record.site_id, 0) + 1
+    numbers = {
+        site_id: iter(taken)
+        for site_id, taken in next_numbers(kind="receipt", prefix="SJ", counts=counts).items()
+    }
+    for record in records:
+        record.receipt_number = next(numbers[record.site_id])
+    return MoneyRecord.objects.bulk_create(records)
 
 
 def rule_records(deal: Deal) -> list[rules.MoneyRecord]:
@@ -174,3 +268,20 @@ def customer_deal_ended(*, deal: Deal, at: dt.datetime) -> None:
     for deposit_id in Deposit.objects.filter(deal=deal).values_list("pk", flat=True):
         deposit_record_cancel(reference=f"deals.deposit:{deposit_id}", at=at)
     customer_stage_set(customer=deal.customer, stage=DEAL_ENDED, reason=f"deal #{deal.pk} ended")
+
+
+def customer_deal_ended_many(*, deals: Sequence[Deal], at: dt.datetime) -> None:
+    """OWN-04/CUS-01 for many ended deals at once (the hold expiry sweep, P7): what ``customer_deal_ended``
+    does for each, with the deposit records cancelled together, ownership re-decided once per site and
+    the stages moved together. A customer with several of the deals gets the first one's reason, as when
+    the deals end one after another (the later ones find the customer already moved back)."""
+    if not deals:
+        return
+    deposit_ids = Deposit.objects.filter(deal__in=[deal.pk for deal in deals]).order_by("pk")
+    deposit_record_cancel_many(
+        references=[f"deals.deposit:{pk}" for pk in deposit_ids.values_list("pk", flat=True)], at=at
+    )
+    reasons: dict[int, str] = {}
+    for deal in deals:
+        reasons.setdefault(deal.customer_id, f"deal #{deal.pk} ended")
+    customer_stage_set_many(reasons=reasons, stage=DEAL_ENDED)

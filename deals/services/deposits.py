@@ -3,6 +3,7 @@ the manager's extension and waiver, the expiry job and the deposit penalties."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -17,15 +18,19 @@ from deals import rules
 from deals.exceptions import ApprovalRequired, DealStateConflict, UnitUnavailable
 from deals.models import ApprovalRequest, Deal, Deposit, MoneyRecord, Subscription, Unit
 from deals.services.commission import (
-    commission_reverse,
+    commission_reverse_many,
     deal_shares_capture,
     performance_credit,
     performance_reverse,
+    performance_reverse_many,
 )
 from deals.services.common import (
     amount_error,
-    customer_deal_ended,
+    audit_record_each,
+    customer_deal_ended_many,
     money_add,
+    money_add_many,
+    money_record_build,
     next_number,
     notify_users,
     require_reason,
@@ -34,13 +39,14 @@ from deals.services.common import (
     site_policy,
     table_next,
 )
-from deals.services.inventory import unit_transition
+from deals.services.inventory import unit_transition, unit_transition_many
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.exceptions import DomainError, NotAllowed
-from salesoffice.core.models import User
+from salesoffice.core.models import Notification, User
+from salesoffice.core.policy import Policy
 from salesoffice.core.roles import Cap
-from salesoffice.core.services import notify
+from salesoffice.core.services import notify_many
 
 _UNIT_ACTION = {
     rules.DepositKind.SMALL: rules.UnitAction.HOLD,
@@ -240,17 +246,6 @@ def deposit_top_up(
             hold_until=plan.hold_until,
             previous=small,
         )
-        if plan.to_pay > 0:
-            money_add(
-                deal=deal,
-                kind=rules.MoneyKind.TOP_UP,
-                amount=plan.to_pay,
-                payer=payer or large.customer.name,
-                method=method,
-                finance_user=_finance_user(actor, small.site_id),
-                at=now,
-                deposit=large,
-            )
         unit_transition(unit=small.unit, action=rules.UnitAction.TOP_UP, actor=actor, reason="top-up")
         deal.status = Deal.Status.RESERVED
         deal.save(update_fields=["status"])
@@ -271,6 +266,20 @@ def deposit_top_up(
                 "hold_until": large.hold_until,
             },
         )
+        # Last, as in ``deposit_take``: the receipt counter is then held only until commit, and taken after
+        # the customer's row as every deposit service and the expiry sweep take them, so none of them can
+        # wait on each other in a cycle.
+        if plan.to_pay > 0:
+            money_add(
+                deal=deal,
+                kind=rules.MoneyKind.TOP_UP,
+                amount=plan.to_pay,
+                payer=payer or large.customer.name,
+                method=method,
+                finance_user=_finance_user(actor, small.site_id),
+                at=now,
+                deposit=large,
+            )
     return large
 
 
@@ -478,115 +487,206 @@ def forfeiture_waive(*, deposit: Deposit, actor: User, reason: str) -> Deposit:
     return locked
 
 
-def _expire_one(deposit: Deposit, now: dt.datetime) -> None:
-    """DEP-03 for one claimed, still active deposit: settle the money once and release the unit."""
-    policy = site_policy(deposit.site_id)
-    verdict = rules.hold_expiry(
-        kind=rules.DepositKind(deposit.kind),
-        amount=deposit.amount,
-        hold_until=deposit.hold_until,
-        now=now,
-        policy=policy,
-        forfeiture_waived=deposit.forfeiture_waived_by_id is not None,
-    )
-    if not verdict.expired or verdict.deposit_action is None:
+@dataclasses.dataclass(frozen=True)
+class _Expiry:
+    """One claimed hold the sweep settles: the rule's verdict and the deposit's status after it."""
+
+    deposit: Deposit
+    verdict: rules.HoldExpiry
+    status: str
+
+
+def _expiries(claimed: list[Deposit], now: dt.datetime, policies: dict[int, Policy]) -> list[_Expiry]:
+    """DEP-03: the verdict of each claimed hold (all are past their end, so all expire)."""
+    expiries = []
+    for deposit in claimed:
+        if deposit.site_id not in policies:
+            policies[deposit.site_id] = site_policy(deposit.site_id)
+        verdict = rules.hold_expiry(
+            kind=rules.DepositKind(deposit.kind),
+            amount=deposit.amount,
+            hold_until=deposit.hold_until,
+            now=now,
+            policy=policies[deposit.site_id],
+            forfeiture_waived=deposit.forfeiture_waived_by_id is not None,
+        )
+        if not verdict.expired or verdict.deposit_action is None:
+            continue
+        status = table_next(
+            table=rules.DEPOSIT_TRANSITIONS[rules.DepositKind(deposit.kind)],
+            current=deposit.status,
+            action=verdict.deposit_action,
+            roles=[rules.SYSTEM],
+        )
+        expiries.append(_Expiry(deposit=deposit, verdict=verdict, status=status))
+    return expiries
+
+
+def _expire_claimed(claimed: list[Deposit], now: dt.datetime, policies: dict[int, Policy]) -> None:
+    """DEP-03 for a batch of claimed, still active deposits, in the caller's transaction: each is settled
+    as the rule says (money once, unit released, deal ended, customer freed, credits reversed, audit, one
+    message), with one statement per step for the whole batch rather than per deposit (P7); only what is
+    kept per site (its policy, once per sweep, and the ownership re-decision) costs statements per site.
+
+    Locks are taken in the order the other deal services take them (deposit, deal, unit, customer) and
+    the receipt counters last, so that they are held only until the batch commits."""
+    expiries = _expiries(claimed, now, policies)
+    if not expiries:
         return
-    target = table_next(
-        table=rules.DEPOSIT_TRANSITIONS[rules.DepositKind(deposit.kind)],
-        current=deposit.status,
-        action=verdict.deposit_action,
-        roles=[rules.SYSTEM],
+    deals = {
+        deal.pk: deal
+        for deal in Deal.objects.select_for_update()
+        .filter(pk__in=[expiry.deposit.deal_id for expiry in expiries])
+        .order_by("pk")
+    }
+    unit_transition_many(
+        unit_ids=[expiry.deposit.unit_id for expiry in expiries],
+        action=rules.UnitAction.EXPIRE,
+        actor=None,
+        reason="hold expired",
     )
-    deal = Deal.objects.select_for_update().get(pk=deposit.deal_id)
-    forfeited = verdict.deposit_action == rules.DepositAction.FORFEIT
-    money_add(
-        deal=deal,
-        kind=rules.MoneyKind.FORFEITURE if forfeited else rules.MoneyKind.REFUND,
-        amount=-deposit.amount,
-        payer=deposit.customer.name,
-        method=MoneyRecord.Method.INTERNAL,
-        finance_user=None,
-        at=now,
-        deposit=deposit,
-        note=f"hold expired {timezone.localtime(deposit.hold_until):%Y-%m-%d %H:%M}",
-    )
-    deposit.status = target
-    deposit.expired_at = now
-    deposit.ended_at = now
-    deposit.save(update_fields=["status", "expired_at", "ended_at"])
-    Subscription.objects.filter(deal=deal, status=Subscription.Status.ACTIVE).update(
+    for status in sorted({expiry.status for expiry in expiries}):
+        settled = [expiry.deposit for expiry in expiries if expiry.status == status]
+        Deposit.objects.filter(pk__in=[deposit.pk for deposit in settled]).update(
+            status=status, expired_at=now, ended_at=now
+        )
+        for deposit in settled:
+            deposit.status, deposit.expired_at, deposit.ended_at = status, now, now
+    ended = [deals[expiry.deposit.deal_id] for expiry in expiries]
+    Subscription.objects.filter(deal__in=ended, status=Subscription.Status.ACTIVE).update(
         status=Subscription.Status.EXPIRED
     )
-    unit_transition(unit=deposit.unit, action=rules.UnitAction.EXPIRE, actor=None, reason="hold expired")
-    deal.status = Deal.Status.EXPIRED
-    deal.ended_at = now
-    deal.save(update_fields=["status", "ended_at"])
-    customer_deal_ended(deal=deal, at=now)
-    performance_reverse(deal=deal, at=now)
-    commission_reverse(deal=deal, at=now)
-    audit_record(
+    Deal.objects.filter(pk__in=[deal.pk for deal in ended]).update(status=Deal.Status.EXPIRED, ended_at=now)
+    for deal in ended:
+        deal.status, deal.ended_at = Deal.Status.EXPIRED, now
+    customer_deal_ended_many(deals=ended, at=now)
+    performance_reverse_many(deals=ended, at=now)
+    commission_reverse_many(deals=ended, at=now)
+    audit_record_each(
         action="deposit.expire",
-        site=deposit.site_id,
-        obj=deposit,
-        before={"status": Deposit.Status.ACTIVE},
-        after={"status": target, "forfeited": verdict.forfeited, "refunded": verdict.refunded},
+        entries=[
+            (
+                expiry.deposit,
+                expiry.deposit.site_id,
+                {"status": Deposit.Status.ACTIVE},
+                {
+                    "status": expiry.status,
+                    "forfeited": expiry.verdict.forfeited,
+                    "refunded": expiry.verdict.refunded,
+                },
+            )
+            for expiry in expiries
+        ],
     )
-    notify(
-        recipient=deposit.salesperson,
-        site=deposit.site_id,
-        kind="deals.hold_expired",
-        title=_("Hold on %(unit)s expired") % {"unit": deposit.unit},
-        link=reverse("deals-deal", args=[deal.pk]),
-        dedupe_key=f"deals.hold_expired:{deposit.pk}",
+    notify_many(
+        [
+            Notification(
+                recipient_id=expiry.deposit.salesperson_id,
+                site_id=expiry.deposit.site_id,
+                kind="deals.hold_expired",
+                title=_("Hold on %(unit)s expired") % {"unit": expiry.deposit.unit},
+                link=reverse("deals-deal", args=[expiry.deposit.deal_id]),
+                dedupe_key=f"deals.hold_expired:{expiry.deposit.pk}",
+            )
+            for expiry in expiries
+        ]
+    )
+    money_add_many(
+        records=[
+            money_record_build(
+                deal=deals[expiry.deposit.deal_id],
+                kind=(
+                    rules.MoneyKind.FORFEITURE
+                    if expiry.verdict.deposit_action == rules.DepositAction.FORFEIT
+                    else rules.MoneyKind.REFUND
+                ),
+                amount=-expiry.deposit.amount,
+                payer=expiry.deposit.customer.name,
+                method=MoneyRecord.Method.INTERNAL,
+                finance_user=None,
+                at=now,
+                deposit=expiry.deposit,
+                note=f"hold expired {timezone.localtime(expiry.deposit.hold_until):%Y-%m-%d %H:%M}",
+            )
+            for expiry in expiries
+        ]
     )
 
 
 def hold_expiry_sweep(*, now: dt.datetime | None = None, batch: int = 200) -> int:
-    """DEP-03, R4: expire every active hold whose end has passed.
+    """DEP-03, S-DEAL-3, R4: expire every active hold whose end has passed.
 
-    Due rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in batches, each in its own transaction,
-    so two sweepers never take the same hold; the status change is the done marker, so a second or late
-    run finds nothing left to do and the forfeiture is recorded exactly once (S-DEAL-3)."""
+    Due rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in batches, each settled and committed in
+    its own transaction, so two sweepers never take the same hold and a hold being topped up or converted
+    (its row locked by that service) is left for the next run, which finds it no longer active. The status
+    change is the done marker, so a second or late run finds nothing left to do and the forfeiture is
+    recorded exactly once. A batch costs a fixed number of statements plus a few per site in it (P7), so
+    the holds are taken site by site (each site's in the order they end, which is also the order of their
+    receipt numbers): a day's catch-up then meets each site in about one batch, not in every batch."""
     moment = now or timezone.now()
+    policies: dict[int, Policy] = {}
     expired = 0
     while True:
         with transaction.atomic():
             claimed = list(
                 Deposit.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=Deposit.Status.ACTIVE, hold_until__lte=moment)
-                .select_related("unit", "customer", "salesperson")
-                .order_by("hold_until", "pk")[:batch]
+                .select_related("unit__building", "customer")
+                .order_by("site_id", "hold_until", "pk")[:batch]
             )
-            for deposit in claimed:
-                _expire_one(deposit, moment)
+            _expire_claimed(claimed, moment, policies)
             expired += len(claimed)
         if len(claimed) < batch:
             return expired
 
 
-def hold_reminders_send(*, now: dt.datetime | None = None) -> int:
+def hold_reminders_send(*, now: dt.datetime | None = None, chunk: int = 500) -> int:
     """DEP-03: remind the salesperson one day before a hold ends; the dedupe key (deposit and hold end)
-    sends it once per hold end, however often or late the job runs, and again after an extension."""
+    sends it once per hold end, however often or late the job runs, and again after an extension. The
+    messages are written a chunk at a time with ``notify_many`` (P7)."""
     moment = now or timezone.now()
     due = Deposit.objects.filter(
         status=Deposit.Status.ACTIVE, hold_until__gt=moment, hold_until__lte=moment + dt.timedelta(days=1)
-    ).select_related("unit", "salesperson")
+    ).select_related("unit__building")
     sent = 0
-    for deposit in due.iterator(chunk_size=500):
+    reminders: list[Notification] = []
+    for deposit in due.iterator(chunk_size=chunk):
         reminder_at = rules.hold_reminder_at(hold_until=deposit.hold_until)
         if reminder_at > moment:
             continue
-        notification = notify(
-            recipient=deposit.salesperson,
-            site=deposit.site_id,
-            kind="deals.hold_reminder",
-            title=_("Hold on %(unit)s ends %(until)s")
-            % {"unit": deposit.unit, "until": timezone.localtime(deposit.hold_until).strftime("%m-%d %H:%M")},
-            link=reverse("deals-deal", args=[deposit.deal_id]),
-            dedupe_key=f"deals.hold_reminder:{deposit.pk}:{deposit.hold_until.timestamp():.0f}",
+        reminders.append(
+            Notification(
+                recipient_id=deposit.salesperson_id,
+                site_id=deposit.site_id,
+                kind="deals.hold_reminder",
+                title=_("Hold on %(unit)s ends %(until)s")
+                % {
+                    "unit": deposit.unit,
+                    "until": timezone.localtime(deposit.hold_until).strftime("%m-%d %H:%M"),
+                },
+                link=reverse("deals-deal", args=[deposit.deal_id]),
+                dedupe_key=f"deals.hold_reminder:{deposit.pk}:{deposit.hold_until.timestamp():.0f}",
+            )
         )
-        sent += notification is not None
-    return sent
+        if len(reminders) == chunk:
+            sent += _reminders_store(reminders)
+            reminders = []
+    return sent + _reminders_store(reminders)
+
+
+def _reminders_store(reminders: list[Notification]) -> int:
+    # Reminders already sent are left out first: a repeated run writes nothing, and ``notify_many`` tells
+    # its own rows by their creation time, which a frozen clock would make equal to an earlier run's.
+    sent = set(
+        Notification.objects.filter(
+            dedupe_key__in=[reminder.dedupe_key for reminder in reminders]
+        ).values_list("dedupe_key", flat=True)
+    )
+    fresh = [reminder for reminder in reminders if reminder.dedupe_key not in sent]
+    if not fresh:
+        return 0
+    with transaction.atomic():
+        return notify_many(fresh)
 
 
 def deposit_penalty_record(

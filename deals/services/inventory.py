@@ -15,12 +15,15 @@ from typing import Any
 import openpyxl
 from django.conf import settings
 from django.db import transaction
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals import rules
 from deals.exceptions import ImportRejected, RoleNotPermitted, TransitionNotAllowed, UnitUnavailable
 from deals.models import Building, InventoryImport, PriceChange, Unit, UnitStatusChange
+from deals.services.common import audit_record_each
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.exceptions import DomainError, NotAllowed
@@ -98,6 +101,61 @@ def unit_transition(*, unit: Unit, action: rules.UnitAction, actor: User | None,
             reason=reason,
         )
     return locked
+
+
+def unit_transition_many(
+    *, unit_ids: Sequence[int], action: rules.UnitAction, actor: User | None, reason: str = ""
+) -> list[Unit]:
+    """UNIT-02/UNIT-03 for many units at once (the hold expiry sweep, P7): each unit is checked and moved
+    as ``unit_transition`` would move it, with the same status log row and audit event, but with one lock,
+    one UPDATE per target status, one insert of the log rows and one of the audit events.
+
+    The rows are locked in primary-key order, so two callers never wait on each other in a cycle; a unit
+    whose state refuses the action raises as ``unit_transition`` does, and nothing is written. Returns the
+    units in the order of ``unit_ids``."""
+    if len(set(unit_ids)) != len(unit_ids):
+        raise ValueError("each unit moves once per call")
+    with transaction.atomic():
+        locked = {
+            unit.pk: unit
+            for unit in Unit.objects.select_for_update().filter(pk__in=list(unit_ids)).order_by("pk")
+        }
+        units = [locked[pk] for pk in unit_ids]
+        roles: dict[int, list[str]] = {}
+        moves: list[tuple[Unit, str, str]] = []
+        for unit in units:
+            if unit.site_id not in roles:
+                roles[unit.site_id] = _roles_of(actor, unit.site_id)
+            target = _next_status(current=unit.status, action=action, roles=roles[unit.site_id])
+            moves.append((unit, unit.status, target))
+        now = timezone.now()
+        for target in sorted({target for _unit, _source, target in moves}):
+            moving = [unit for unit, _source, to in moves if to == target]
+            changes: dict[str, Any] = {"status": target, "status_changed_at": now}
+            if target == Unit.Status.AVAILABLE:
+                changes["released_at"] = Coalesce("released_at", Value(now, output_field=DateTimeField()))
+            Unit.objects.filter(pk__in=[unit.pk for unit in moving]).update(**changes)
+            for unit in moving:
+                unit.status = target
+                unit.status_changed_at = now
+                if target == Unit.Status.AVAILABLE and unit.released_at is None:
+                    unit.released_at = now
+        UnitStatusChange.objects.bulk_create(
+            UnitStatusChange(
+                site_id=unit.site_id, unit=unit, from_status=source, to_status=target, action=action,
+                actor=actor, reason=reason,
+            )
+            for unit, source, target in moves
+        )  # fmt: skip
+        audit_record_each(
+            action=f"unit.{action}",
+            actor=actor,
+            entries=[
+                (unit, unit.site_id, {"status": source}, {"status": target}) for unit, source, target in moves
+            ],
+            reason=reason,
+        )
+    return units
 
 
 def unit_withhold(*, unit: Unit, actor: User, reason: str = "") -> Unit:
