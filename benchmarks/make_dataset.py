@@ -658,7 +658,7 @@ class Generator:
                 )  # fmt: skip
                 self.deposit_records.append(
                     (
-                        deposit_id, site, self.customer_id(i), seller, kind, paid, f"D{deposit_id}",
+                        deposit_id, site, self.customer_id(i), seller, kind, paid, f"deals.deposit:{deposit_id}",
                         None if active else paid + dt.timedelta(days=7),
                     )
                 )  # fmt: skip

@@ -64,10 +64,19 @@ def test_pages_run_a_constant_number_of_queries(dataset):
 
 
 def test_dataset_is_consistent_with_the_services(dataset):
-    """QUAL-01: the loaded set holds repair orders numbered like the service numbers them, and each
-    customer's latest follow-up is the one kept on its row (FUP-02), as ``follow_up_record`` keeps it."""
-    from customers.models import Customer, FollowUp
+    """QUAL-01: the loaded set holds repair orders numbered like the service numbers them, each
+    customer's latest follow-up is the one kept on its row (FUP-02), as ``follow_up_record`` keeps it,
+    and each deposit's ownership record (OWN-04) carries the reference the deals services look it up by,
+    so the hold expiry sweep re-decides ownership as it would in production."""
+    from customers.models import Customer, DepositRecord, FollowUp
+    from deals.models import Deposit
     from handover.models import WorkOrder
+
+    deposits = set(Deposit.objects.values_list("pk", flat=True))
+    assert deposits
+    assert set(DepositRecord.objects.values_list("reference", flat=True)) == {
+        f"deals.deposit:{pk}" for pk in deposits
+    }
 
     assert WorkOrder.objects.count() >= 10
     order = WorkOrder.objects.select_related("site").first()
