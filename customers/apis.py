@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -115,7 +116,12 @@ class RegistrationCreateApi(APIView):
         data = dict(payload.validated_data)
         data.pop("informed")
         registration = services.registration_create(site=site, actor=request.user, **data)
-        customer = selectors.customer_get_for_user(user=request.user, customer_id=registration.customer_id)
+        # The customer comes back from the service with its new verdict: it is not read again (P3).
+        customer = registration.customer
+        if customer.anonymised_at is not None:
+            raise Http404  # SEC-06: as ``customer_get_for_user`` treats an anonymised customer
+        if customer.owner_id == registration.salesperson_id:
+            customer.owner = registration.salesperson  # the receiver, in hand: not read again
         body = {
             "id": registration.pk,
             "number": registration.number,
@@ -123,7 +129,7 @@ class RegistrationCreateApi(APIView):
             "complete": registration.complete,
             "missing": registration.missing,
             "late": registration.late,
-            "verdict": _verdict_data(request.user, customer),
+            "verdict": dataclasses.asdict(selectors.lookup_result(request.user, customer)),
         }
         return Response(RegistrationOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 

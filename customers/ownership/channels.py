@@ -33,16 +33,19 @@ def channel_of_record(
     first_visit = min(
         visits, key=lambda registration: (registration.contact_at, registration.recorded_at, registration.id)
     )
-    phones = {_mobile(phone) for registration in registrations for phone in registration.phones}
-    names = {registration.name for registration in registrations if registration.name}
-    matching = sorted(
-        (
-            report
-            for report in reports
-            if _same_person(report, phones, names) and _counts_at_first_visit(report, first_visit, policy, tz)
-        ),
-        key=lambda report: (report.reported_at, report.id),
-    )
+    matching: list[ChannelReport] = []
+    if reports:  # most customers have none: their numbers and names need not be read
+        phones = {_mobile(phone) for registration in registrations for phone in registration.phones}
+        names = {registration.name for registration in registrations if registration.name}
+        matching = sorted(
+            (
+                report
+                for report in reports
+                if _same_person(report, phones, names)
+                and _counts_at_first_visit(report, first_visit, policy, tz)
+            ),
+            key=lambda report: (report.reported_at, report.id),
+        )
     if matching:
         best = matching[0]
         return ChannelMatch(

@@ -80,6 +80,7 @@ class _Evaluator:
         self.registrations: dict[str, list[Registration]] = defaultdict(list)
         self.referrals: dict[str, list[Referral]] = defaultdict(list)
         self.relations: list[Relation] = []
+        self.relations_of: dict[str, list[Relation]] = defaultdict(list)
         self.reports: list[ChannelReport] = []
         self.memo: dict[tuple[str, dt.datetime, bool], State] = {}
         for fact in facts:
@@ -89,6 +90,8 @@ class _Evaluator:
         if isinstance(fact, Relation):
             self.customers.update((fact.a, fact.b))
             self.relations.append(fact)
+            self.relations_of[fact.a].append(fact)
+            self.relations_of[fact.b].append(fact)
         elif isinstance(fact, ChannelReport):
             self.reports.append(fact)
         elif isinstance(fact, Referral):
@@ -114,6 +117,7 @@ class _Evaluator:
             for customer, state in states.items()
         }
         settlements = settle_collisions(members, known_relations, self.policy)
+        reports = [report for report in self.reports if report.reported_at <= at]
         verdicts: dict[str, Verdict] = {}
         for customer, state in states.items():
             settlement = settlements.get(customer)
@@ -125,14 +129,13 @@ class _Evaluator:
                 for relation in settlement.relations:
                     state.note("OWN-07", relation)
                 state.awaiting = settlement.awaiting_decision or state.awaiting
-            verdicts[customer] = self._verdict(customer, state, at)
+            verdicts[customer] = self._verdict(customer, state, at, reports)
         return verdicts
 
-    def _verdict(self, customer: str, state: State, at: dt.datetime) -> Verdict:
+    def _verdict(self, customer: str, state: State, at: dt.datetime, reports: list[ChannelReport]) -> Verdict:
         registrations = [
             registration for registration in self.registrations[customer] if registration.recorded_at <= at
         ]
-        reports = [report for report in self.reports if report.reported_at <= at]
         return Verdict(
             customer=customer,
             owner=state.owner,
@@ -417,8 +420,8 @@ class _CustomerRun:
     def _household_claim(self, rank: dt.datetime) -> Claim | None:
         """OWN-07: a member of a household known before this registration belongs to its first registrant."""
         candidates: list[tuple[dt.datetime, str, str]] = []
-        for relation in self.evaluator.relations:
-            if relation.relation not in HOUSEHOLD_RELATIONS or self.customer not in (relation.a, relation.b):
+        for relation in self.evaluator.relations_of.get(self.customer, ()):
+            if relation.relation not in HOUSEHOLD_RELATIONS:
                 continue
             if relation.recorded_at is None or relation.recorded_at > rank:
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import pgtrigger
 from django.db import transaction
@@ -28,6 +28,7 @@ from salesoffice.core.roles import MANAGER_ROLES
 from salesoffice.core.services import notify_many, policy_current
 
 BATCH = 500
+Claimed = TypeVar("Claimed")
 ANONYMISED_NAME = "已匿名"
 # The append-only triggers the one legal erasure (SEC-06) is allowed past; nothing else uses this.
 ERASURE_TRIGGERS = (
@@ -54,11 +55,25 @@ def _claim_batches(
     """Claim candidates in batches with FOR UPDATE SKIP LOCKED and run ``work`` on each batch inside the
     claiming transaction. Rows another worker holds are skipped (it does them); the run walks forward by
     primary key, so each row is tried at most once and a customer the engine keeps unchanged cannot loop."""
+    return _claim(candidates, list, lambda customer: customer.pk, work)
+
+
+def _claim_id_batches(candidates: Callable[[], QuerySet[Customer]], work: Callable[[list[int]], None]) -> int:
+    """``_claim_batches`` for work that needs only the customers' ids: the claimed rows are not loaded."""
+    return _claim(candidates, lambda claimed: list(claimed.values_list("pk", flat=True)), int, work)
+
+
+def _claim(
+    candidates: Callable[[], QuerySet[Customer]],
+    load: Callable[[QuerySet[Customer]], list[Claimed]],
+    key: Callable[[Claimed], int],
+    work: Callable[[list[Claimed]], None],
+) -> int:
     last_pk = 0
     done = 0
     while True:
         with transaction.atomic():
-            batch = list(
+            batch = load(
                 candidates()
                 .filter(pk__gt=last_pk)
                 .select_for_update(skip_locked=True, of=("self",))
@@ -68,7 +83,7 @@ def _claim_batches(
                 break
             work(batch)
             done += len(batch)
-            last_pk = batch[-1].pk
+            last_pk = key(batch[-1])
     return done
 
 
@@ -97,12 +112,22 @@ def protection_expiry_run(*, at: dt.datetime | None = None) -> int:
                 site=site, owner__isnull=False, protected_until__lt=today, merged_into__isnull=True
             )
 
-        def expire(batch: list[Customer], site: Site = site) -> None:
+        policy, policy_version = policy_current(site=site, at=moment)
+
+        def expire(
+            batch: list[int], site: Site = site, policy: Policy = policy, policy_version: int = policy_version
+        ) -> None:
             ownership_refresh_many(
-                site_id=site.pk, customer_ids=[customer.pk for customer in batch], cause="expiry", at=moment
+                site_id=site.pk,
+                customer_ids=batch,
+                cause="expiry",
+                at=moment,
+                site=site,
+                policy=policy,
+                policy_version=policy_version,
             )
 
-        total += _claim_batches(candidates, expire)
+        total += _claim_id_batches(candidates, expire)
     return total
 
 

@@ -29,7 +29,7 @@ from customers.models import (
 )
 from customers.ownership.days import is_late
 from customers.rules import needs_problems, registration_missing_items
-from customers.services.verdicts import ownership_refresh, site_zone
+from customers.services.verdicts import ownership_refresh, ownership_refresh_many, site_zone
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record
 from salesoffice.core.counters import counter_next
@@ -137,9 +137,11 @@ def registration_create(
         fields["brought_by_id"] = [_("Unknown channel agent.")]
     if fields:
         raise InvalidRegistration(_("Please correct the marked fields."), fields=fields)
-    policy, _version = policy_current(site=site)
+    policy, policy_version = policy_current(site=site)
     _lock_phones(site, parsed)
-    customer = _customer_for(site=site, actor=actor, customer_id=customer_id, phones=parsed, name=name)
+    customer, known, created = _customer_for(
+        site=site, actor=actor, customer_id=customer_id, phones=parsed, name=name
+    )
     missing = registration_missing_items(name=name, gender=gender, phone_count=len(parsed), needs=needs)
     tz = site_zone(site)
     registration = Registration.objects.create(
@@ -169,7 +171,7 @@ def registration_create(
         notice_version=notice_version,
         note=note,
     )
-    _absorb_registration(customer, registration, parsed)
+    _absorb_registration(customer, registration, parsed, known=known, new_customer=created)
     audit_record(
         action="registration.create",
         actor=actor,
@@ -177,40 +179,76 @@ def registration_create(
         obj=registration,
         after={"number": registration.number, "customer": customer.pk, "complete": registration.complete},
     )
-    ownership_refresh(customer=customer, cause="registration")
+    # The site and policy in hand decide; ``registration.customer`` leaves with its verdict (P3).
+    ownership_refresh_many(
+        site_id=site.pk,
+        customer_ids=[customer.pk],
+        cause="registration",
+        site=site,
+        policy=policy,
+        policy_version=policy_version,
+        held=[customer],
+    )
     return registration
 
 
 def _customer_for(
     *, site: Site, actor: Any, customer_id: int | None, phones: list[Phone], name: str
-) -> Customer:
+) -> tuple[Customer, set[str] | None, bool]:
     """The registered customer: the one named by the form, else the one owning any of these
-    numbers (one number identifies one person, CUS-01), else a new customer."""
+    numbers (one number identifies one person, CUS-01), else a new customer. With it come the numbers
+    of ``phones`` the site already knows (None: not read) and whether the customer is new."""
     if customer_id is not None:
         customer = Customer.objects.filter(site=site, pk=customer_id, merged_into__isnull=True).first()
         if customer is None:
             raise InvalidRegistration(
                 _("Unknown customer."), fields={"customer_id": [_("Unknown customer.")]}
             )
-        return customer
-    existing = (
-        CustomerPhone.objects.filter(site=site, e164__in=[phone.e164 for phone in phones])
-        .select_related("customer")
-        .order_by("customer_id")
-        .first()
-    )
-    if existing is not None:
-        return existing.customer
-    return Customer.objects.create(site=site, name=name, name_initials=name_initials(name), created_by=actor)
-
-
-def _absorb_registration(customer: Customer, registration: Registration, phones: list[Phone]) -> None:
-    """New numbers join the customer's phones; level, needs and activity follow the latest record."""
-    known = set(
-        CustomerPhone.objects.filter(site=customer.site_id, e164__in=[p.e164 for p in phones]).values_list(
-            "e164", flat=True
+        return customer, None, False
+    known = dict(
+        CustomerPhone.objects.filter(site=site, e164__in=[phone.e164 for phone in phones]).values_list(
+            "e164", "customer_id"
         )
     )
+    if known:
+        # The verdict and owner come along for the answer at the counter (its list of facts stays unread).
+        customer = (
+            Customer.objects.select_related("verdict", "owner")
+            .defer("verdict__facts")
+            .get(pk=min(known.values()))
+        )
+        return customer, set(known), False
+    customer = Customer.objects.create(
+        site=site, name=name, name_initials=name_initials(name), created_by=actor
+    )
+    return customer, set(), True
+
+
+# What a registration changes on its customer: saved alone, so a concurrent change of the owner or the
+# stage made since the customer was read is never written back over.
+ABSORBED_FIELDS = (
+    "last_activity_at", "gender", "level", "source", "budget", "layout", "purpose", "payment_method",
+    "floor_preference",
+)  # fmt: skip
+
+
+def _absorb_registration(
+    customer: Customer,
+    registration: Registration,
+    phones: list[Phone],
+    *,
+    known: set[str] | None = None,
+    new_customer: bool = False,
+) -> None:
+    """New numbers join the customer's phones; level, needs and activity follow the latest record.
+
+    ``known`` are the numbers of ``phones`` the site already has, when the caller read them."""
+    if known is None:
+        known = set(
+            CustomerPhone.objects.filter(
+                site=customer.site_id, e164__in=[p.e164 for p in phones]
+            ).values_list("e164", flat=True)
+        )
     CustomerPhone.objects.bulk_create(
         [
             CustomerPhone(
@@ -232,14 +270,14 @@ def _absorb_registration(customer: Customer, registration: Registration, phones:
     if (
         registration.source
         and customer.source == "walk_in"
-        and not customer.registrations.exclude(pk=registration.pk).exists()
+        and (new_customer or not customer.registrations.exclude(pk=registration.pk).exists())
     ):
         customer.source = registration.source
     for field in ("budget", "layout", "purpose", "payment_method", "floor_preference"):
         value = registration.needs.get(field)
         if value not in (None, ""):
             setattr(customer, field, Decimal(str(value)) if field == "budget" else value)
-    customer.save()
+    customer.save(update_fields=ABSORBED_FIELDS)
 
 
 @transaction.atomic
@@ -405,7 +443,7 @@ def registration_correct(
         action="registration.correct", actor=actor, site=site, obj=correction,
         before={field: getattr(original, field) for field in changes}, after=changes, reason=reason,
     )  # fmt: skip
-    ownership_refresh(customer=original.customer, cause="correction")
+    ownership_refresh(customer=original.customer, cause="correction", site=site)
     return correction
 
 

@@ -7,8 +7,8 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +16,9 @@ from customers import ownership
 from customers.exceptions import (
     InvalidRegistration,
 )
-from customers.facts import connected_customer_ids, decision_fact, ownership_facts
+from customers.facts import decision_fact, linked_ownership_facts
 from customers.models import (
+    ChannelReport,
     Customer,
     DepositRecord,
     OwnershipDecision,
@@ -26,6 +27,7 @@ from customers.models import (
 from salesoffice.core import access
 from salesoffice.core.audit import audit_record, audit_record_many
 from salesoffice.core.models import Site
+from salesoffice.core.policy import Policy
 from salesoffice.core.roles import Cap
 from salesoffice.core.services import policy_current
 
@@ -35,74 +37,171 @@ def site_zone(site: Site) -> zoneinfo.ZoneInfo:
 
 
 def ownership_refresh(
-    *, customer: Customer, cause: str, at: dt.datetime | None = None
+    *,
+    customer: Customer,
+    cause: str,
+    at: dt.datetime | None = None,
+    site: Site | None = None,
+    policy: Policy | None = None,
+    policy_version: int | None = None,
 ) -> OwnershipVerdict | None:
     """OWN-01..OWN-19: re-decide the customer (and those linked by relations and referrals) and
     store each verdict that changed, with the policy version that decided it."""
     return ownership_refresh_many(
-        site_id=customer.site_id, customer_ids=[customer.pk], cause=cause, at=at
+        site_id=customer.site_id,
+        customer_ids=[customer.pk],
+        cause=cause,
+        at=at,
+        site=site,
+        policy=policy,
+        policy_version=policy_version,
     ).get(customer.pk)
 
 
+_COMPARED = (
+    "owner_id",
+    "protected_until",
+    "closed",
+    "performance",
+    "commission",
+    "commission_factor",
+    "channel",
+    "rules",
+    "lapse",
+    "awaiting_decision",
+)
+_COMPARED_COLUMNS = tuple(f"verdict__{name}" for name in _COMPARED)
+_CUSTOMER_TYPE = Customer._meta.label_lower
+
+
 def ownership_refresh_many(
-    *, site_id: int, customer_ids: Iterable[int], cause: str, at: dt.datetime | None = None
+    *,
+    site_id: int,
+    customer_ids: Iterable[int],
+    cause: str,
+    at: dt.datetime | None = None,
+    site: Site | None = None,
+    policy: Policy | None = None,
+    policy_version: int | None = None,
+    held: Iterable[Customer] = (),
 ) -> dict[int, OwnershipVerdict]:
     """Re-decide many customers of one site with a fixed number of queries (P7: the nightly expiry
     re-decides thousands): the facts of all of them are read at once, the engine decides them
-    together, and the verdicts that changed are written in bulk. Returns the new verdicts by customer."""
-    site = Site.objects.get(pk=site_id)
+    together, and the verdicts that changed are written in bulk. Returns the new verdicts by customer.
+
+    A caller that has the site, or the policy in force at ``at`` and its version, passes them so they
+    are not read again (P3). ``held`` are customer instances the caller goes on using: their owner,
+    protection and verdict are brought up to date."""
+    if site is None:
+        site = Site.objects.get(pk=site_id)
+    elif site.pk != site_id:
+        raise ValueError("site and site_id name different sites")
     moment = at or timezone.now()
-    policy, version = policy_current(site=site, at=moment)
-    ids = connected_customer_ids(customer_ids)
-    verdicts = ownership.decide(ownership_facts(ids), policy=policy, at=moment, tz=site_zone(site))
-    rows = list(Customer.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("verdict"))
-    changed = [
-        (row, verdict)
-        for row in rows
-        if (verdict := verdicts.get(str(row.pk))) is not None and _differs(row.verdict, verdict)
-    ]
-    if not changed:
-        return {}
-    saved = OwnershipVerdict.objects.bulk_create(
-        OwnershipVerdict(
-            site_id=site_id,
-            customer=row,
-            policy_version=version,
-            cause=cause,
-            decided_at=moment,
-            facts=list(verdict.facts),
-            **_stored_values(verdict),
+    if policy is None or policy_version is None:
+        policy, policy_version = policy_current(site=site, at=moment)
+    ids, facts = linked_ownership_facts(customer_ids)
+    verdicts = ownership.decide(facts, policy=policy, at=moment, tz=site_zone(site))
+    # Only what a reader sees of the stored verdicts is compared; their lists of facts stay unread.
+    rows = (
+        Customer.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .values_list("pk", "owner_id", "protected_until", "verdict_id", *_COMPARED_COLUMNS)
+    )
+    locked = {
+        pk: (owner_id, protected_until, verdict_id, dict(zip(_COMPARED, stored, strict=True)))
+        for pk, owner_id, protected_until, verdict_id, *stored in rows
+    }
+    changed: list[tuple[int, ownership.Verdict, dict[str, Any]]] = []
+    for pk, (_owner_id, _protected_until, verdict_id, current) in locked.items():
+        verdict = verdicts.get(str(pk))
+        if verdict is None:
+            continue
+        values = _stored_values(verdict)
+        if verdict_id is None or current != values:
+            changed.append((pk, verdict, values))
+    saved = (
+        OwnershipVerdict.objects.bulk_create(
+            OwnershipVerdict(
+                site_id=site_id,
+                customer_id=pk,
+                policy_version=policy_version,
+                cause=cause,
+                decided_at=moment,
+                facts=list(verdict.facts),
+                **values,
+            )
+            for pk, verdict, values in changed
         )
-        for row, verdict in changed
+        if changed
+        else []
     )
-    before = {row.pk: row.owner_id for row, _verdict in changed}
-    for (row, _verdict), stored in zip(changed, saved, strict=True):
-        row.verdict = stored
-        row.owner_id = stored.owner_id
-        row.protected_until = stored.protected_until
-    # One UPDATE that copies each new verdict onto its customer (cheaper than a CASE per row).
-    new_verdict = OwnershipVerdict.objects.filter(
-        pk__in=[stored.pk for stored in saved], customer=OuterRef("pk")
-    )
-    Customer.objects.filter(pk__in=before).update(
-        verdict=Subquery(new_verdict.values("pk")[:1]),
-        owner=Subquery(new_verdict.values("owner")[:1]),
-        protected_until=Subquery(new_verdict.values("protected_until")[:1]),
-    )
+    by_customer = {stored.customer_id: stored for stored in saved}
+    _sync_held(held, locked, by_customer)
+    if not saved:
+        return {}
+    _copy_onto_customers([stored.pk for stored in saved])
     audit_record_many(
-        action="ownership.verdict", site=site_id, reason=cause,
+        action="ownership.verdict", site=site_id, reason=cause, object_type=_CUSTOMER_TYPE,
         entries=[
-            (row, {"owner": before[row.pk]}, {"owner": stored.owner_id, "rules": stored.rules, "protected_until": stored.protected_until})
-            for (row, _verdict), stored in zip(changed, saved, strict=True)
+            (stored.customer_id, {"owner": locked[stored.customer_id][0]}, {"owner": stored.owner_id, "rules": stored.rules, "protected_until": stored.protected_until})
+            for stored in saved
         ],
     )  # fmt: skip
-    # CHAN-03: the report a verdict names is marked visited (that module imports this one).
-    from customers.services.channel_reports import channel_reports_match
+    _channel_reports_match(site_id, saved)
+    return by_customer
 
-    for (row, _verdict), stored in zip(changed, saved, strict=True):
-        if stored.channel:
-            channel_reports_match(customer=row, channel=stored.channel)
-    return {row.pk: stored for (row, _verdict), stored in zip(changed, saved, strict=True)}
+
+# The new verdicts reach their customers through a join on the verdicts' own keys: a subquery per
+# customer would walk each customer's older verdicts, rows the nightly expiry otherwise never reads (P7).
+_COPY_VERDICTS = (
+    f"UPDATE {Customer._meta.db_table} AS customer "  # noqa: S608 - table names from the models
+    "SET verdict_id = verdict.id, owner_id = verdict.owner_id, protected_until = verdict.protected_until "
+    f"FROM {OwnershipVerdict._meta.db_table} AS verdict "
+    "WHERE customer.id = verdict.customer_id AND verdict.id IN ({ids})"
+)
+
+
+def _copy_onto_customers(verdict_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_COPY_VERDICTS.format(ids=", ".join(["%s"] * len(verdict_ids))), verdict_ids)
+
+
+def _sync_held(
+    held: Iterable[Customer],
+    locked: dict[int, tuple[Any, ...]],
+    saved: dict[int, OwnershipVerdict],
+) -> None:
+    """The caller's instances take the owner, protection and verdict now stored for them."""
+    for customer in held:
+        stored = saved.get(customer.pk)
+        if stored is not None:
+            customer.verdict = stored
+            customer.owner_id, customer.protected_until = stored.owner_id, stored.protected_until
+        elif customer.pk in locked:
+            # Unchanged here, but another transaction may have stored one since the caller read it.
+            customer.owner_id, customer.protected_until, customer.verdict_id = locked[customer.pk][:3]
+
+
+def _channel_reports_match(site_id: int, saved: list[OwnershipVerdict]) -> None:
+    """CHAN-03: the report a stored verdict names as the channel of record is marked as visited and
+    bound to the customer; of two verdicts naming one report the first binds it, as
+    ``channel_reports_match`` called once per verdict would. One UPDATE for the whole batch."""
+    bound: dict[int, int] = {}
+    for stored in saved:
+        label = str((stored.channel or {}).get("report") or "")
+        if label.startswith("k"):
+            bound.setdefault(int(label[1:]), stored.customer_id)
+    if not bound:
+        return
+    ChannelReport.objects.filter(pk__in=bound, site_id=site_id).exclude(
+        status__in=(ChannelReport.Status.CANCELLED, ChannelReport.Status.MATCHED)
+    ).update(
+        status=ChannelReport.Status.MATCHED,
+        matched_customer_id=Case(
+            *(When(pk=report, then=Value(customer)) for report, customer in bound.items()),
+            output_field=BigIntegerField(),
+        ),
+    )
 
 
 def _stored_values(verdict: ownership.Verdict) -> dict[str, Any]:
@@ -118,13 +217,6 @@ def _stored_values(verdict: ownership.Verdict) -> dict[str, Any]:
         "lapse": _lapse_json(verdict.lapse),
         "awaiting_decision": verdict.awaiting_decision or "",
     }
-
-
-def _differs(current: OwnershipVerdict | None, verdict: ownership.Verdict) -> bool:
-    """A verdict is stored only when something a reader sees changed (not merely its list of facts)."""
-    if current is None:
-        return True
-    return any(getattr(current, name) != value for name, value in _stored_values(verdict).items())
 
 
 def _channel_json(channel: ownership.ChannelMatch | None) -> dict[str, Any] | None:

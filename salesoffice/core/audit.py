@@ -7,6 +7,7 @@ import contextvars
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -69,25 +70,30 @@ def audit_record(
 def audit_record_many(
     *,
     action: str,
-    entries: list[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    entries: Sequence[tuple[models.Model | int | str, dict[str, Any] | None, dict[str, Any] | None]],
     actor: Any = None,
     site: Site | int | None = None,
     reason: str = "",
+    object_type: str = "",
 ) -> list[AuditEvent]:
     """Append one audit event per (object, before, after) in a single statement, for jobs that change
-    many rows at once."""
+    many rows at once. An entry names its object by instance, or by id when ``object_type`` is given
+    (a job that read only ids need not load the rows)."""
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    site_id = site.pk if isinstance(site, Site) else site
+    request_id, ip_address = request_id_var.get(), client_ip_var.get()
     return AuditEvent.objects.bulk_create(
         AuditEvent(
-            actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
-            site_id=site.pk if isinstance(site, Site) else site,
+            actor=actor,
+            site_id=site_id,
             action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
+            object_type=obj._meta.label_lower if isinstance(obj, models.Model) else object_type,
+            object_id=str(obj.pk if isinstance(obj, models.Model) else obj),
             before=jsonable(before),
             after=jsonable(after),
             reason=reason,
-            request_id=request_id_var.get(),
-            ip_address=client_ip_var.get(),
+            request_id=request_id,
+            ip_address=ip_address,
         )
         for obj, before, after in entries
     )
