@@ -12,8 +12,7 @@ from django.db import transaction
 from customers.models import Customer, DepositRecord
 from customers.rules import stage_after
 from customers.services.verdicts import ownership_refresh, ownership_refresh_many
-from salesoffice.core.audit import audit_record, client_ip_var, jsonable, request_id_var
-from salesoffice.core.models import AuditEvent
+from salesoffice.core.audit import audit_record, audit_record_each
 
 
 @transaction.atomic
@@ -50,22 +49,20 @@ def customer_stage_set_many(*, reasons: Mapping[int, str], stage: str, actor: An
         Customer.objects.filter(pk__in=[customer.pk for customer, _before in customers]).update(
             status=new_stage
         )
-    # One event per customer as ``audit_record`` writes it; ``audit_record_many`` has one reason per call.
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
-            site_id=customer.site_id,
-            action="customer.stage",
-            object_type=Customer._meta.label_lower,
-            object_id=str(customer.pk),
-            before=jsonable({"status": before}),
-            after=jsonable({"status": customer.status}),
-            reason=reasons[customer.pk],
-            request_id=request_id_var.get(),
-            ip_address=client_ip_var.get(),
-        )
-        for customers in moved.values()
-        for customer, before in sorted(customers, key=lambda pair: pair[0].pk)
+    audit_record_each(
+        action="customer.stage",
+        actor=actor,
+        entries=[
+            (
+                customer,
+                customer.site_id,
+                {"status": before},
+                {"status": customer.status},
+                reasons[customer.pk],
+            )
+            for customers in moved.values()
+            for customer, before in sorted(customers, key=lambda pair: pair[0].pk)
+        ],
     )
     return sorted(
         (customer for customers in moved.values() for customer, _before in customers), key=lambda c: c.pk

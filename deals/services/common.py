@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from customers.rules import DEAL_ENDED
@@ -19,40 +18,12 @@ from deals import rules
 from deals.exceptions import DealStateConflict, RoleNotPermitted
 from deals.models import Deal, Deposit, MoneyRecord
 from salesoffice.core import access
-from salesoffice.core.audit import client_ip_var, jsonable, request_id_var
-from salesoffice.core.counters import counter_next
+from salesoffice.core.counters import counter_next, counter_next_many
 from salesoffice.core.exceptions import DomainError
-from salesoffice.core.models import AuditEvent, Counter, Membership, Site, User
+from salesoffice.core.models import Membership, Site, User
 from salesoffice.core.policy import Policy
 from salesoffice.core.roles import MANAGER_ROLES
 from salesoffice.core.services import notify, policy_current
-
-
-def audit_record_each(
-    *,
-    action: str,
-    entries: Sequence[tuple[models.Model, int, dict[str, Any] | None, dict[str, Any] | None]],
-    actor: User | None = None,
-    reason: str = "",
-) -> list[AuditEvent]:
-    """SEC-03: one audit event per (object, site, before, after), each as ``audit_record`` writes it, all
-    in one insert; ``audit_record_many`` takes one site per call, and a sweep over many sites would pay an
-    insert per site (P7)."""
-    return AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            site_id=site_id,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            before=jsonable(before),
-            after=jsonable(after),
-            reason=reason,
-            request_id=request_id_var.get(),
-            ip_address=client_ip_var.get(),
-        )
-        for obj, site_id, before, after in entries
-    )
 
 
 def site_policy(site_id: int) -> Policy:
@@ -144,29 +115,14 @@ def next_number(*, site_id: int, kind: str, prefix: str) -> str:
 
 
 def next_numbers(*, kind: str, prefix: str, counts: Mapping[int, int]) -> dict[int, list[str]]:
-    """``counts[site]`` consecutive gap-free numbers of ``kind`` per site, like ``next_number`` but with one
-    lock and one update for all the sites (P7: the hold expiry sweep numbers a whole batch at once).
-
-    The counters are locked in scope order, so two callers never wait on each other in a cycle; as with
-    ``next_number`` they stay locked until the caller's transaction ends, so callers take them last."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_numbers must run inside a transaction")
-    scopes = {f"deals.{kind}.{site_id}": site_id for site_id, count in counts.items() if count > 0}
-    counters = {
-        counter.scope: counter
-        for counter in Counter.objects.select_for_update().filter(scope__in=list(scopes)).order_by("scope")
+    """``counts[site]`` consecutive gap-free numbers of ``kind`` per site, like ``next_number`` but for
+    many sites at once (P7: the hold expiry sweep numbers a whole batch); callers take them last."""
+    taken = counter_next_many(counts={f"deals.{kind}.{site_id}": count for site_id, count in counts.items()})
+    return {
+        site_id: [f"{prefix}{number:06d}" for number in taken[f"deals.{kind}.{site_id}"]]
+        for site_id, count in counts.items()
+        if count > 0
     }
-    for scope in sorted(scopes.keys() - counters.keys()):  # a site's first number of this kind
-        Counter.objects.get_or_create(scope=scope)
-        counters[scope] = Counter.objects.select_for_update().get(scope=scope)
-    numbers: dict[int, list[str]] = {}
-    for scope, site_id in scopes.items():
-        counter = counters[scope]
-        first = counter.value + 1
-        counter.value += counts[site_id]
-        numbers[site_id] = [f"{prefix}{number:06d}" for number in range(first, counter.value + 1)]
-    Counter.objects.bulk_update(list(counters.values()), ["value"])
-    return numbers
 
 
 def money_record_build(

@@ -26,7 +26,6 @@ from deals.services.commission import (
 )
 from deals.services.common import (
     amount_error,
-    audit_record_each,
     customer_deal_ended_many,
     money_add,
     money_add_many,
@@ -41,7 +40,7 @@ from deals.services.common import (
 )
 from deals.services.inventory import unit_transition, unit_transition_many
 from salesoffice.core import access
-from salesoffice.core.audit import audit_record
+from salesoffice.core.audit import audit_record, audit_record_each
 from salesoffice.core.exceptions import DomainError, NotAllowed
 from salesoffice.core.models import Notification, User
 from salesoffice.core.policy import Policy
@@ -574,6 +573,7 @@ def _expire_claimed(claimed: list[Deposit], now: dt.datetime, policies: dict[int
                     "forfeited": expiry.verdict.forfeited,
                     "refunded": expiry.verdict.refunded,
                 },
+                "",
             )
             for expiry in expiries
         ],

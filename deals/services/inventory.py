@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 from deals import rules
 from deals.exceptions import ImportRejected, RoleNotPermitted, TransitionNotAllowed, UnitUnavailable
 from deals.models import Building, InventoryImport, PriceChange, Unit, UnitStatusChange
-from deals.services.common import audit_record_each
 from salesoffice.core import access
-from salesoffice.core.audit import audit_record
+from salesoffice.core.audit import audit_record, audit_record_each
 from salesoffice.core.exceptions import DomainError, NotAllowed
 from salesoffice.core.models import Site, User
 from salesoffice.core.roles import Cap
@@ -151,9 +150,9 @@ def unit_transition_many(
             action=f"unit.{action}",
             actor=actor,
             entries=[
-                (unit, unit.site_id, {"status": source}, {"status": target}) for unit, source, target in moves
+                (unit, unit.site_id, {"status": source}, {"status": target}, reason)
+                for unit, source, target in moves
             ],
-            reason=reason,
         )
     return units
 

@@ -7,7 +7,7 @@ import contextvars
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models
@@ -76,16 +76,34 @@ def audit_record_many(
     reason: str = "",
     object_type: str = "",
 ) -> list[AuditEvent]:
-    """Append one audit event per (object, before, after) in a single statement, for jobs that change
-    many rows at once. An entry names its object by instance, or by id when ``object_type`` is given
-    (a job that read only ids need not load the rows)."""
+    """Append one audit event per (object, before, after) of one site in a single statement, for jobs
+    that change many rows at once. An entry names its object by instance, or by id when
+    ``object_type`` is given (a job that read only ids need not load the rows)."""
+    return audit_record_each(
+        action=action,
+        entries=[(obj, site, before, after, reason) for obj, before, after in entries],
+        actor=actor,
+        object_type=object_type,
+    )
+
+
+def audit_record_each(
+    *,
+    action: str,
+    entries: Iterable[
+        tuple[models.Model | int | str, Site | int | None, dict[str, Any] | None, dict[str, Any] | None, str]
+    ],
+    actor: Any = None,
+    object_type: str = "",
+) -> list[AuditEvent]:
+    """One audit event per (object, site, before, after, reason), each as ``audit_record`` writes it,
+    all in one insert: a sweep over many sites pays one statement, not one per site (P7)."""
     actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    site_id = site.pk if isinstance(site, Site) else site
     request_id, ip_address = request_id_var.get(), client_ip_var.get()
     return AuditEvent.objects.bulk_create(
         AuditEvent(
             actor=actor,
-            site_id=site_id,
+            site_id=site.pk if isinstance(site, Site) else site,
             action=action,
             object_type=obj._meta.label_lower if isinstance(obj, models.Model) else object_type,
             object_id=str(obj.pk if isinstance(obj, models.Model) else obj),
@@ -95,5 +113,5 @@ def audit_record_many(
             request_id=request_id,
             ip_address=ip_address,
         )
-        for obj, before, after in entries
+        for obj, site, before, after, reason in entries
     )
