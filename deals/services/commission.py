@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -96,14 +96,16 @@ def performance_reverse(*, deal: Deal, at: dt.datetime) -> int:
 def performance_reverse_many(*, deals: Sequence[Deal], at: dt.datetime) -> int:
     """CON-04, DEP-03 for many deals at once (the hold expiry sweep, P7): the negative rows
     ``performance_reverse`` writes for each deal, in the order of ``deals``, with one read and one insert."""
+    return _reverse_many(PerformanceCredit, _performance_reversal, deals=deals, at=at)
+
+
+def _reverse_many(
+    model: Any, reversal: Callable[[Any, dt.datetime], Any], *, deals: Sequence[Deal], at: dt.datetime
+) -> int:
     order = {deal.pk: index for index, deal in enumerate(deals)}
-    originals = PerformanceCredit.objects.filter(
-        deal_id__in=list(order), reverses__isnull=True, reversed_by__isnull=True
-    )
+    originals = model.objects.filter(deal_id__in=list(order), reverses__isnull=True, reversed_by__isnull=True)
     ordered = sorted(originals, key=lambda original: (order[original.deal_id], original.pk))
-    return len(
-        PerformanceCredit.objects.bulk_create([_performance_reversal(original, at) for original in ordered])
-    )
+    return len(model.objects.bulk_create([reversal(original, at) for original in ordered]))
 
 
 def commission_create(*, contract: Contract, at: dt.datetime) -> list[CommissionRecord]:
@@ -185,14 +187,7 @@ def commission_reverse(*, deal: Deal, at: dt.datetime) -> int:
 def commission_reverse_many(*, deals: Sequence[Deal], at: dt.datetime) -> int:
     """COMM-02, DEP-03 for many deals at once (the hold expiry sweep, P7): the negative rows
     ``commission_reverse`` writes for each deal, in the order of ``deals``, with one read and one insert."""
-    order = {deal.pk: index for index, deal in enumerate(deals)}
-    originals = CommissionRecord.objects.filter(
-        deal_id__in=list(order), reverses__isnull=True, reversed_by__isnull=True
-    )
-    ordered = sorted(originals, key=lambda original: (order[original.deal_id], original.pk))
-    return len(
-        CommissionRecord.objects.bulk_create([_commission_reversal(original, at) for original in ordered])
-    )
+    return _reverse_many(CommissionRecord, _commission_reversal, deals=deals, at=at)
 
 
 def commission_confirm_due(*, now: dt.datetime) -> int:
